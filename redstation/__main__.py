@@ -1,0 +1,3 @@
+from redstation.cli import main
+
+raise SystemExit(main())

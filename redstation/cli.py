@@ -1,0 +1,241 @@
+"""The command line: the contract of PRODUCT.md, thin, over the services.
+
+Exit status: 0 success; 1 the command ran but refused the input (one line on stderr,
+database unchanged); 2 usage error. ``--json`` prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sqlite3
+import sys
+import traceback
+from pathlib import Path
+
+from redstation import NAME, RedStationError, __version__
+from redstation.domain import idnumber, phone
+from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RELATIONS, TICKET_KINDS, TICKET_STATUSES,
+                                     VISIT_OUTCOMES, label)
+from redstation.i18n import N_, _
+from redstation.paths import default_db_path, log_dir
+from redstation.services.session import Actor, Session
+from redstation.store import queries
+
+
+class UsageError(Exception):
+    pass
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("{text} must be 1 or more").format(text=text))
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("{text} must not be negative").format(text=text))
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redstation", description=_("RedStation ledger program of the community service station. "
+                                                                      "Without a command it opens the desktop window."))
+    parser.add_argument("--version", action="version", version="{name} {version}".format(name=NAME, version=__version__))
+    parser.add_argument("--db", type=Path, metavar="PATH", help=_("database file (default: the one in the user's data folder)"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = commands.add_parser("init", help=_("create the station in a new database"))
+    init.add_argument("--station-name", required=True, metavar="NAME", help=_("name of the service station"))
+    init.add_argument("--community", required=True, metavar="NAME", help=_("community (社区) the station serves"))
+    init.add_argument("--street", default="", metavar="NAME", help=_("street office (街道) above the community"))
+
+    demo = commands.add_parser("demo", help=_("fill an empty database with realistic sample data"))
+    demo.add_argument("--households", type=_positive, default=1000, metavar="N", help=_("number of households (default 1000)"))
+    demo.add_argument("--seed", type=int, default=1, metavar="S", help=_("random seed; the same seed gives the same data"))
+
+    stats = commands.add_parser("stats", help=_("count the live records"))
+    stats.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    listing = commands.add_parser("list", help=_("list records of one kind"))
+    listing.add_argument("kind", choices=queries.LIST_KINDS)
+    listing.add_argument("--limit", type=_non_negative, metavar="N", help=_("at most N records"))
+    listing.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    backup = commands.add_parser("backup", help=_("write a backup copy of the database"))
+    backup.add_argument("out", nargs="?", type=Path, metavar="OUT", help=_("file or folder (default: the backup folder)"))
+
+    restore = commands.add_parser("restore", help=_("replace the database with a backup, after checking it"))
+    restore.add_argument("file", type=Path, metavar="FILE")
+
+    commands.add_parser("check", help=_("check the database's integrity and audit log"))
+    return parser
+
+
+def _open(args, *, create: bool = False) -> Session:
+    return Session.open(args.db, Actor.command_line(), create=create)
+
+
+def _print_json(obj) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_init(args) -> int:
+    from redstation.services import station
+    with _open(args, create=True) as session:
+        station.init_station(session, args.station_name, args.community, args.street)
+        row = session.station()
+    print(_("Station {name} ({community}) created in {path}").format(name=row["name"], community=row["community"], path=args.db))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from redstation.services import demo
+    with _open(args, create=True) as session:
+        made = demo.generate(session, args.households, args.seed)
+    print(_("Sample data: {households} households, {residents} residents, {visits} visits, {tickets} tickets").format(**made))
+    return 0
+
+
+STAT_LABELS = {
+    "households": N_("Households"), "residents": N_("Residents"), "key_households": N_("Key households"),
+    "visits": N_("Visits"), "tickets": N_("Tickets"), "volunteers": N_("Volunteers"),
+    "activities": N_("Activities"), "meetings": N_("Meetings"),
+}
+
+
+def cmd_stats(args) -> int:
+    with _open(args) as session:
+        counts = queries.stats(session.conn)
+    if args.json:
+        _print_json(counts)
+    else:
+        for key, value in counts.items():
+            print("{label}\t{value}".format(label=_(STAT_LABELS[key]), value=value))
+    return 0
+
+
+def _masked(kind: str, item: dict) -> dict:
+    """Id numbers and phones are shown masked (PIPL): the last digits identify, the rest stays private."""
+    if kind == "residents":
+        item["id_number"] = idnumber.mask(item["id_number"])
+    if "phone" in item:
+        item["phone"] = phone.mask(item["phone"])
+    return item
+
+
+LIST_COLUMNS = {
+    "households": [("address", N_("Address")), ("members", N_("Members")), ("care_categories", N_("Care"))],
+    "residents": [("name", N_("Name")), ("gender", N_("Sex")), ("birth_date", N_("Born")), ("relation", N_("Relation")),
+                  ("address", N_("Address"))],
+    "visits": [("visited_at", N_("Time")), ("address", N_("Address")), ("visitor_name", N_("Visitor")), ("outcome", N_("Outcome"))],
+    "tickets": [("number", N_("Number")), ("kind", N_("Kind")), ("status", N_("Status")), ("summary", N_("Summary"))],
+    "volunteers": [("name", N_("Name")), ("skills", N_("Skills")), ("hours", N_("Hours"))],
+    "activities": [("starts_at", N_("Time")), ("kind", N_("Kind")), ("title", N_("Title")), ("attendees", N_("Attendees"))],
+    "meetings": [("held_at", N_("Time")), ("kind", N_("Kind")), ("title", N_("Title"))],
+}
+_LABELS = {("residents", "gender"): GENDERS, ("residents", "relation"): RELATIONS, ("visits", "outcome"): VISIT_OUTCOMES,
+           ("tickets", "kind"): TICKET_KINDS, ("tickets", "status"): TICKET_STATUSES,
+           ("activities", "kind"): ACTIVITY_KINDS, ("meetings", "kind"): MEETING_KINDS,
+           ("households", "care_categories"): CARE_CATEGORIES, ("volunteers", "skills"): SKILLS}
+
+
+def _cell(kind: str, key: str, value) -> str:
+    vocab = _LABELS.get((kind, key))
+    if isinstance(value, list):
+        return "、".join(label(vocab, v) if vocab else str(v) for v in value)
+    if vocab:
+        return label(vocab, value)
+    return "" if value is None else str(value)
+
+
+def cmd_list(args) -> int:
+    with _open(args) as session:
+        items = queries.list_records(session.conn, args.kind, args.limit)
+        if args.json:  # streamed, so a street office's 750,000 residents do not sit in memory twice
+            sys.stdout.write('{"items": [')
+            for n, item in enumerate(items):
+                sys.stdout.write(("," if n else "") + json.dumps(_masked(args.kind, item), ensure_ascii=False))
+            sys.stdout.write("]}\n")
+        else:
+            columns = LIST_COLUMNS[args.kind]
+            print("\t".join(["id"] + [_(title) for _key, title in columns]))
+            for item in items:
+                item = _masked(args.kind, item)
+                print("\t".join([item["id"]] + [_cell(args.kind, key, item[key]) for key, _title in columns]))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from redstation.services import maintenance
+    with _open(args) as session:
+        target = maintenance.backup(session, args.out)
+    print(_("Backup written to {path}").format(path=target))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from redstation.services import maintenance
+    with _open(args, create=True) as session:
+        safety = maintenance.restore(session, args.file)
+    print(_("Restored from {file}; the previous data was saved in {safety}").format(file=args.file, safety=safety))
+    return 0
+
+
+def cmd_check(args) -> int:
+    from redstation.services import maintenance
+    found = maintenance.check_file(args.db)
+    if found:
+        for problem in found:
+            print(problem, file=sys.stderr)
+        return 1
+    print(_("The database {path} is in order").format(path=args.db))
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "backup": cmd_backup,
+            "restore": cmd_restore, "check": cmd_check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse: 0 for --help/--version, 2 for usage errors
+        return int(exit_.code or 0)
+    if args.command is None:
+        from redstation.gui.app import run
+        return run(args.db)
+    if args.db is None:
+        args.db = default_db_path()
+    try:
+        return COMMANDS[args.command](args)
+    except RedStationError as exc:
+        print("redstation: {message}".format(message=exc), file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print("redstation: {message}".format(message=_("The database {path} cannot be used: {error}").format(path=args.db, error=exc)),
+              file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log for us
+        log = log_dir() / "cli-errors.log"
+        logging.basicConfig(filename=log, level=logging.ERROR)
+        logging.getLogger("redstation").error("%s\n%s", " ".join(sys.argv), traceback.format_exc())
+        print("redstation: {message}".format(message=_("internal error ({error}); details in {log}").format(
+            error=type(exc).__name__, log=log)), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

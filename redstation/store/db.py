@@ -1,0 +1,120 @@
+"""Open a RedStation database with the right pragmas and bring its schema up to date.
+
+A RedStation file is marked with ``PRAGMA application_id``; its schema version is
+``PRAGMA user_version``, the number of the last migration applied. Migrations are the
+numbered ``migrations/NNNN_*.sql`` files, each applied in one transaction and never
+edited once released. A file written by a newer program is refused, never touched.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+from redstation import RedStationError
+from redstation.i18n import _
+
+APPLICATION_ID = 0x52535431  # "RST1"
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(RedStationError):
+    pass
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(number, sql) of every migration, in order; numbers run 1, 2, 3 … without gaps."""
+    found = []
+    for entry in resources.files("redstation.store.migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_\w+\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    assert [n for n, _sql in found] == list(range(1, len(found) + 1)), "migration numbers must run 1, 2, 3 …"
+    return found
+
+
+SCHEMA_VERSION = len(migrations())
+
+
+def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
+    """(application_id, user_version, number of tables), or DatabaseError for a non-SQLite file."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise DatabaseError(_("{path} is not a RedStation database (it is not a SQLite file)").format(path=path)) from None
+    return app_id, version, tables
+
+
+def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> sqlite3.Connection:
+    """Open the database at ``path``: checked, in WAL mode, migrated to the current schema.
+
+    ``create=False`` refuses a missing file instead of making a new database.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(_("{path} is a folder, not a database file").format(path=path))
+    if not path.exists():
+        if not create:
+            raise DatabaseError(_("There is no database at {path}; create one with 'redstation init'").format(path=path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise DatabaseError(_("Cannot open the database {path}: {error}").format(path=path, error=exc)) from None
+    try:
+        app_id, version, tables = _inspect(conn, path)
+        if app_id != APPLICATION_ID and (app_id != 0 or tables > 0):
+            raise DatabaseError(_("{path} is a SQLite file of another program, not a RedStation database").format(path=path))
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                _("{path} was written by a newer version of RedStation (schema {found}, this program knows up to {known}); "
+                  "install the newer version to open it").format(path=path, found=version, known=SCHEMA_VERSION))
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = {ms}".format(ms=BUSY_TIMEOUT_MS))
+        if migrate and version < SCHEMA_VERSION:
+            _migrate(conn, version)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _statements(sql: str):
+    """Split a migration into statements (sqlite3.complete_statement understands triggers)."""
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+
+
+def _migrate(conn: sqlite3.Connection, current: int) -> None:
+    for number, sql in migrations():
+        if number <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) >= number:  # another program migrated it meanwhile
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute("PRAGMA user_version = {n}".format(n=number))
+            conn.execute("PRAGMA application_id = {app}".format(app=APPLICATION_ID))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]

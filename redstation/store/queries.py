@@ -1,0 +1,89 @@
+"""Read-only queries over live records (tombstones left out)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Iterator
+
+STAT_KINDS = ("households", "residents", "key_households", "visits", "tickets", "volunteers", "activities", "meetings")
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, int]:
+    counts = {kind: conn.execute("SELECT count(*) FROM {t} WHERE deleted = 0".format(t=kind)).fetchone()[0]
+              for kind in STAT_KINDS if kind != "key_households"}
+    counts["key_households"] = key_household_count(conn)
+    return {kind: counts[kind] for kind in STAT_KINDS}
+
+
+def key_household_count(conn: sqlite3.Connection) -> int:
+    """Live households with at least one living, present resident in a care category."""
+    return conn.execute(
+        """SELECT count(*) FROM households h WHERE h.deleted = 0 AND EXISTS (
+               SELECT 1 FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
+               AND r.care_categories <> '[]' AND r.status = 'active')""").fetchone()[0]
+
+
+ADDRESS_SQL = "h.estate || ' ' || h.building || '-' || CASE WHEN h.unit <> '' THEN h.unit || '-' ELSE '' END || h.room"
+
+LIST_SQL = {
+    "households": """
+        SELECT h.id, h.estate, h.building, h.unit, h.room, {address} AS address, h.residence_type,
+               (SELECT count(*) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS members,
+               (SELECT json_group_array(DISTINCT c.value) FROM residents r, json_each(r.care_categories) c
+                 WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS care_categories
+        FROM households h WHERE h.deleted = 0
+        ORDER BY h.estate, h.building, h.unit, h.floor, h.room""",
+    "residents": """
+        SELECT r.id, r.name, r.gender, r.birth_date, r.id_number, r.phone, r.relation, r.status,
+               r.care_categories, r.household_id, {address} AS address
+        FROM residents r JOIN households h ON h.id = r.household_id WHERE r.deleted = 0
+        ORDER BY h.estate, h.building, h.unit, h.floor, h.room, r.relation <> 'head', r.birth_date""",
+    "visits": """
+        SELECT v.id, v.household_id, {address} AS address, v.visited_at, v.visitor_name, v.outcome, v.handling,
+               v.finding, v.late_entry, v.ticket_id
+        FROM visits v JOIN households h ON h.id = v.household_id WHERE v.deleted = 0
+        ORDER BY v.visited_at DESC""",
+    "tickets": """
+        SELECT t.id, t.number, t.kind, t.source, t.severity, t.status, t.paused, t.summary, t.caller_name,
+               t.accepted_at, t.assignee_name, t.onsite_due_at, t.resolve_due_at, t.plan_due_at,
+               t.onsite_at, t.plan_at, t.resolved_at, t.called_back_at
+        FROM tickets t WHERE t.deleted = 0 ORDER BY t.accepted_at DESC""",
+    "volunteers": """
+        SELECT v.id, v.name, v.gender, v.phone, v.party_member, v.serving_party_member,
+               (SELECT json_group_array(s.skill) FROM volunteer_skills s WHERE s.volunteer_id = v.id AND s.deleted = 0) AS skills,
+               (SELECT json_group_array(t.name) FROM team_members m JOIN teams t ON t.id = m.team_id
+                 WHERE m.volunteer_id = v.id AND m.deleted = 0 AND t.deleted = 0) AS teams,
+               (SELECT coalesce(sum(a.hours), 0) FROM attendance a WHERE a.volunteer_id = v.id AND a.deleted = 0
+                 AND a.attended = 1) AS hours
+        FROM volunteers v WHERE v.deleted = 0 ORDER BY v.name""",
+    "activities": """
+        SELECT a.id, a.title, a.kind, a.estate, a.place, a.starts_at, a.ends_at, a.hours, a.organiser,
+               (SELECT count(*) FROM attendance x WHERE x.activity_id = a.id AND x.deleted = 0 AND x.attended = 1) AS attendees
+        FROM activities a WHERE a.deleted = 0 ORDER BY a.starts_at DESC""",
+    "meetings": """
+        SELECT m.id, m.title, m.kind, m.estate, m.held_at, m.place, m.host, m.recorder,
+               (SELECT count(*) FROM meeting_attendees x WHERE x.meeting_id = m.id AND x.deleted = 0) AS attendees,
+               (SELECT count(*) FROM meeting_topics x WHERE x.meeting_id = m.id AND x.deleted = 0) AS topics,
+               (SELECT count(*) FROM meeting_actions x WHERE x.meeting_id = m.id AND x.deleted = 0) AS actions
+        FROM meetings m WHERE m.deleted = 0 ORDER BY m.held_at DESC""",
+}
+LIST_KINDS = tuple(LIST_SQL)
+_JSON_COLUMNS = {"care_categories", "skills", "teams"}
+_BOOL_COLUMNS = {"paused", "late_entry", "party_member", "serving_party_member"}
+
+
+def list_records(conn: sqlite3.Connection, kind: str, limit: int | None = None) -> Iterator[dict]:
+    """Live records of ``kind`` as plain dicts, in the order a person would read them."""
+    sql = LIST_SQL[kind].format(address=ADDRESS_SQL)
+    params: tuple = ()
+    if limit is not None:
+        sql += " LIMIT ?"
+        params = (limit,)
+    for row in conn.execute(sql, params):
+        item = dict(row)
+        for key in _JSON_COLUMNS & item.keys():
+            item[key] = json.loads(item[key]) if item[key] else []
+        for key in _BOOL_COLUMNS & item.keys():
+            item[key] = bool(item[key])
+        yield item

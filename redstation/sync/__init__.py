@@ -1,0 +1,1 @@
+"""Clocks, bundles, signatures and merge."""

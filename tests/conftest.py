@@ -1,0 +1,27 @@
+"""Every test runs offscreen, in its own data folder, never touching real user data."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from redstation.services.session import Actor, Session  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def redstation_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("REDSTATION_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "station.db"
+
+
+@pytest.fixture
+def session(db_path):
+    with Session.open(db_path, Actor.command_line()) as s:
+        yield s
