@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sqlite3
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 from redstation import NAME, RedStationError, __version__
@@ -230,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except Exception as exc:  # a bug: one line for the user, the traceback in the log for us
         log = log_dir() / "cli-errors.log"
-        logging.basicConfig(filename=log, level=logging.ERROR)
-        logging.getLogger("redstation").error("%s\n%s", " ".join(sys.argv), traceback.format_exc())
+        with open(log, "a", encoding="utf-8") as file:
+            file.write("{at} redstation {argv}\n{trace}\n".format(
+                at=datetime.now().isoformat(timespec="seconds"), argv=" ".join(argv or sys.argv[1:]), trace=traceback.format_exc()))
         print("redstation: {message}".format(message=_("internal error ({error}); details in {log}").format(
             error=type(exc).__name__, log=log)), file=sys.stderr)
         return 1

@@ -1,8 +1,11 @@
 """Every test runs offscreen, in its own data folder, never touching real user data."""
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Module- and session-scoped fixtures run before the per-test folder below exists: give them one too.
+os.environ["REDSTATION_HOME"] = tempfile.mkdtemp(prefix="redstation-tests-")
 
 import pytest  # noqa: E402
 

@@ -1,0 +1,25 @@
+"""Layout rules of ENGINEERING.md that a test can hold."""
+
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "redstation"
+
+
+def test_nothing_outside_gui_imports_pyside6():
+    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                 if "gui" not in p.relative_to(PACKAGE).parts
+                 and re.search(r"^\s*(from|import)\s+PySide6", p.read_text(encoding="utf-8"), re.M)]
+    assert offenders == []
+
+
+def test_gui_never_runs_sql():
+    offenders = [str(p.relative_to(PACKAGE)) for p in (PACKAGE / "gui").rglob("*.py")
+                 if re.search(r"\.execute(many)?\(|import sqlite3", p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_pyside6_stays_below_6_12():
+    pyproject = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'"PySide6[^"]*"', pyproject, re.I)
+    assert pins and all("<6.12" in pin for pin in pins)
