@@ -39,6 +39,14 @@ def migrations() -> list[tuple[int, str]]:
 SCHEMA_VERSION = len(migrations())
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    with open(path, "rb") as file:
+        return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
 def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
     """(application_id, user_version, number of tables), or DatabaseError for a non-SQLite file."""
     try:
@@ -62,6 +70,9 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
         if not create:
             raise DatabaseError(_("There is no database at {path}; create one with 'redstation init'").format(path=path))
         path.parent.mkdir(parents=True, exist_ok=True)
+    elif path.stat().st_size and not _has_sqlite_header(path):
+        # SQLite would take a short file for an empty database and overwrite it.
+        raise DatabaseError(_("{path} is not a RedStation database (it is not a SQLite file)").format(path=path))
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:

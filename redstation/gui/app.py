@@ -1,0 +1,123 @@
+"""Start the desktop window: application, shipped font, Qt's Chinese buttons, database, first run, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from redstation import NAME, __version__
+from redstation.gui.first_run import FirstRunDialog
+from redstation.gui.main_window import DEFAULT_SIZE, MainWindow, build_main_window
+from redstation.i18n import _, language
+from redstation.paths import default_db_path, font_path
+from redstation.services import station as station_service
+from redstation.services import users
+from redstation.services.session import Actor, Session
+from redstation.store.db import DatabaseError
+
+log = logging.getLogger(__name__)
+FONT_POINT_SIZE = 10
+
+
+def configure_application(app: QApplication) -> None:
+    """Name, shipped CJK font and Qt's own Chinese translation; safe to call more than once."""
+    if app.property("redstation_configured"):
+        return
+    app.setApplicationName(NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(NAME)
+
+    font_id = QFontDatabase.addApplicationFont(str(font_path()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if families:
+        font = QFont(families[0], FONT_POINT_SIZE)
+        font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+        app.setFont(font)
+    else:
+        log.warning("could not load the shipped font %s; using the system font", font_path())
+
+    if language().startswith("zh"):
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+        translator = QTranslator(app)
+        if translator.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(translator)
+            app._redstation_translator = translator  # keep it alive as long as the application
+        else:
+            log.warning("Qt's Chinese translation qtbase_zh_CN was not found")
+    app.setProperty("redstation_configured", True)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    configure_application(app)
+    return app
+
+
+def show_error(title: str, text: str, parent: QWidget | None = None) -> None:
+    QMessageBox.critical(parent, title, text)
+
+
+def open_database(path: Path, parent: QWidget | None = None) -> Session | None:
+    """Open (or create) the database; a file that is not ours, or is newer, is shown as an error and left alone."""
+    try:
+        return Session.open(path, Actor(None, "window", "viewer"))
+    except DatabaseError as exc:
+        show_error(_("Cannot open the database"),
+                   _("{error}\n\nThe file was not changed.").format(error=exc), parent)
+        return None
+
+
+def ensure_setup(session: Session, parent: QWidget | None = None) -> bool:
+    """Ask for the station and first administrator if the database lacks them; False if the user cancelled.
+
+    Afterwards the session acts as the first administrator (until the login of a later issue).
+    """
+    no_station, no_admin = station_service.needs_setup(session)
+    if no_station or no_admin:
+        dialog = FirstRunDialog(session, ask_station=no_station, parent=parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+    admin = users.first_admin(session)
+    if admin is not None:
+        session.actor = admin
+    return True
+
+
+def show_main_window(window: MainWindow) -> None:
+    """1280×800 where the screen has room, otherwise maximised (1366×768 office screens)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    available = screen.availableGeometry() if screen is not None else None
+    if available is not None and (available.width() < DEFAULT_SIZE.width() + 40
+                                  or available.height() < DEFAULT_SIZE.height() + 60):
+        window.setGeometry(available)  # also right where no window manager maximises (kiosk, Xvfb)
+        window.showMaximized()
+        return
+    if available is not None:
+        frame = window.frameGeometry()
+        frame.moveCenter(available.center())
+        window.move(frame.topLeft())
+    window.show()
+
+
+def run(db_path: Path | None = None) -> int:
+    """The desktop program; returns the exit status."""
+    app = create_application()
+    path = Path(db_path) if db_path is not None else default_db_path()
+    session = open_database(path)
+    if session is None:
+        return 1
+    try:
+        if not ensure_setup(session):
+            return 0
+        window = build_main_window(session)
+        show_main_window(window)
+        status = app.exec()
+        window.taskman.shutdown()
+        return status
+    finally:
+        session.close()

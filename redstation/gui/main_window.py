@@ -1,0 +1,144 @@
+"""The main window: a navigation list on the left, the pages on the right, who and what in the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
+                               QVBoxLayout, QWidget)
+
+from redstation.domain.vocab import ROLES, label
+from redstation.gui.pages import Page
+from redstation.gui.pages.dashboard import DashboardPage
+from redstation.gui.pages.placeholder import PlaceholderPage
+from redstation.gui.style import STYLE_SHEET
+from redstation.gui.tasks import TaskManager
+from redstation.i18n import _
+from redstation.services.session import Session
+
+NAV_WIDTH = 204
+MINIMUM_SIZE = QSize(1024, 640)
+DEFAULT_SIZE = QSize(1280, 800)
+
+
+def app_title() -> str:
+    return _("Red-property service station ledger")
+
+
+def window_title(station_name: str | None) -> str:
+    if not station_name:
+        return app_title()
+    return _("{station} — Red-property service station ledger").format(station=station_name)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, taskman: TaskManager | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.taskman = taskman or TaskManager(self)
+        station = session.station()
+        self.setWindowTitle(window_title(station["name"] if station else None))
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.resize(DEFAULT_SIZE)
+        self.setStyleSheet(STYLE_SHEET)
+
+        self.dashboard = DashboardPage(session, self.taskman)
+        self.pages: list[Page] = [
+            self.dashboard,
+            PlaceholderPage(_("Register"), _(
+                "It will hold the households and residents: registering and editing them, search as you type by name, "
+                "pinyin initials, phone tail or room, and importing an existing Excel ledger.")),
+            PlaceholderPage(_("Home visits"), _(
+                "It will hold the key households' visits: which are due or overdue on each round, logging a visit in a "
+                "few keystrokes, escalating an anomaly into a ticket, and printing the round sheet and visit log.")),
+            PlaceholderPage(_("Tickets"), _(
+                "It will hold the residents' complaints, consultations, repairs, disputes and suggestions taken at the "
+                "window, with their 5341 deadlines, assignment, callback and a printed receipt.")),
+            PlaceholderPage(_("Volunteers"), _(
+                "It will hold the volunteers with their skills and teams, the volunteer activities with attendance, "
+                "service hours and a printable hours certificate.")),
+            PlaceholderPage(_("Meetings"), _(
+                "It will hold the round-table and joint meetings: attendees by party, topics, resolutions, follow-up "
+                "actions that become tickets, and the printed minutes.")),
+            PlaceholderPage(_("Data exchange"), _(
+                "It will exchange data with other stations and the street office as Excel bundles (export, preview, "
+                "import) and export the ledgers the street office asks for.")),
+            PlaceholderPage(_("Settings"), _(
+                "It will hold the user accounts and roles, backups and restoring them, and the database check."),
+                details=self._station_details(session)),
+        ]
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.stack = QStackedWidget()
+        for number, page in enumerate(self.pages, start=1):
+            item = QListWidgetItem(page.title)
+            item.setToolTip(_("{page} (Ctrl+{number})").format(page=page.title, number=number))
+            self.nav.addItem(item)
+            self.stack.addWidget(page)
+            if number <= 9:
+                shortcut = QShortcut(QKeySequence("Ctrl+{number}".format(number=number)), self)
+                shortcut.activated.connect(lambda index=number - 1: self.show_page(index))
+        self.nav.currentRowChanged.connect(self._row_changed)
+
+        brand = QLabel(_("Red-property service station ledger"))
+        brand.setObjectName("brand")
+        brand.setWordWrap(True)
+        brand.setFixedWidth(NAV_WIDTH)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.setSpacing(0)
+        left.addWidget(brand)
+        left.addWidget(self.nav, 1)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addLayout(left)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        actor = session.actor
+        self.user_label = QLabel(_("User: {name} ({role})").format(name=actor.name, role=label(ROLES, actor.role)))
+        self.db_label = QLabel(_("Database: {path}").format(path=session.path))
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.db_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+        self.nav.setCurrentRow(0)
+        self.dashboard.refresh()
+
+    @staticmethod
+    def _station_details(session: Session) -> list[tuple[str, str]]:
+        station = session.station()
+        details = []
+        if station is not None:
+            details += [(_("Station name"), station["name"]), (_("Community"), station["community"]),
+                        (_("Street office"), station["street"]), (_("Station code"), station["code"])]
+        details.append((_("Database file"), str(session.path)))
+        return details
+
+    def show_page(self, index: int) -> None:
+        if 0 <= index < len(self.pages):
+            self.nav.setCurrentRow(index)
+
+    def current_page(self) -> Page:
+        return self.stack.currentWidget()
+
+    def _row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.pages):
+            self.stack.setCurrentIndex(row)
+            self.pages[row].activated()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.taskman.shutdown()
+        super().closeEvent(event)
+
+
+def build_main_window(session: Session, taskman: TaskManager | None = None) -> MainWindow:
+    """The main window for ``session`` (acting as ``session.actor``); the dashboard starts counting at once."""
+    return MainWindow(session, taskman)
