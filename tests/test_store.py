@@ -29,6 +29,19 @@ def test_every_synchronised_table_starts_with_the_sync_columns(db_path, table):
     assert columns[:5] == SYNC_COLUMNS
 
 
+def test_every_referring_column_is_indexed(db_path):
+    """Without an index, each insert while a deferred reference dangles (a bundle import) scans the referring table."""
+    conn = db.connect(db_path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    missing = []
+    for table in tables:
+        first_columns = {conn.execute("PRAGMA index_info({i})".format(i=index[1])).fetchone()[2]
+                         for index in conn.execute("PRAGMA index_list({t})".format(t=table))}
+        missing += ["{t}.{c}".format(t=table, c=fk[3]) for fk in conn.execute("PRAGMA foreign_key_list({t})".format(t=table))
+                    if fk[3] not in first_columns]
+    assert missing == []
+
+
 def test_reopening_does_not_migrate_again(db_path):
     db.connect(db_path).execute("INSERT INTO settings VALUES ('x', '1')")
     conn = db.connect(db_path)

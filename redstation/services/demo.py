@@ -48,11 +48,8 @@ DAYS = 90                      # how far back the history goes
 PROGRESS_EVERY = 500           # households between progress reports
 TICKETS_PER_HOUSEHOLD = 0.5
 STATUSES = ("accepted", "assigned", "on_site", "resolved", "called_back")
-# Insert order: parents first. Foreign keys are deferred, but while any reference dangles SQLite
-# checks every later insert into a referenced table by scanning the referring tables, some of
-# which have no index on the column (tickets.visit_id, visits.ticket_id): quadratic. So nothing
-# may dangle, and the one cycle (an escalated visit and its ticket) is closed by inserting the
-# ticket without its visit_id, then the visit, then setting the ticket's visit_id.
+# Insert order: parents first where there is one (foreign keys are deferred, so the one cycle,
+# an escalated visit and its ticket, is checked at commit).
 TABLES = ("households", "residents", "volunteers", "volunteer_skills", "teams", "team_members", "surveys",
           "meetings", "meeting_topics", "meeting_attendees", "activities", "attendance", "tickets", "visits",
           "ticket_events", "satisfaction", "meeting_actions")
@@ -977,9 +974,6 @@ def generate(session: Session, households: int, seed: int = 1, now: datetime | N
         finally:
             if collecting:
                 gc.enable()
-        escalated = [(row["id"], row["visit_id"]) for row in gen.rows["tickets"] if row["visit_id"]]
-        for row in gen.rows["tickets"]:
-            row["visit_id"] = None
         rows_total = sum(len(rows) for rows in gen.rows.values()) or 1
         written = 0
         # A big page cache while the rows go in: random UUID keys touch every index page, and
@@ -992,8 +986,6 @@ def generate(session: Session, households: int, seed: int = 1, now: datetime | N
                 change.insert_many(table, rows)
                 written += len(rows)
                 tick(2 * households + households * written // rows_total)
-            for ticket_id, visit_id in escalated:
-                change.update("tickets", ticket_id, visit_id=visit_id)
         finally:
             change.conn.execute("PRAGMA cache_size = {size}".format(size=int(cache_size)))
         made = {

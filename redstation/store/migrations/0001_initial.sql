@@ -6,7 +6,9 @@
 --   origin      station id of the station that created the record
 --   deleted     1 = tombstone; deleted records stay so that the deletion can travel
 --   created_at  local time of creation, ISO 8601
--- Foreign keys are deferred, so a transaction (an import) may insert in any order.
+-- Foreign keys are deferred, so a transaction (an import) may insert in any order. Every
+-- referring column is indexed: while a reference dangles, SQLite checks each insert into the
+-- referenced table by looking up the referring rows, a full scan per row without an index.
 -- Times are local ISO 8601 strings 'YYYY-MM-DDTHH:MM:SS'; dates 'YYYY-MM-DD'.
 
 -- Local settings of this install (this station's id and keys, the clock, preferences). Not synchronised.
@@ -105,6 +107,8 @@ CREATE TABLE visits (                                -- append-only: corrections
 );
 CREATE INDEX visits_household ON visits (household_id, visited_at);
 CREATE INDEX visits_time ON visits (visited_at);
+CREATE INDEX visits_ticket ON visits (ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE INDEX visits_corrects ON visits (corrects_id) WHERE corrects_id IS NOT NULL;
 CREATE TRIGGER visits_append_only BEFORE UPDATE ON visits
 BEGIN SELECT RAISE(ABORT, 'visits are append-only: record a correction instead'); END;
 
@@ -146,6 +150,9 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_status ON tickets (status, accepted_at);
 CREATE INDEX tickets_accepted ON tickets (accepted_at);
 CREATE INDEX tickets_household ON tickets (household_id);
+CREATE INDEX tickets_resident ON tickets (resident_id) WHERE resident_id IS NOT NULL;
+CREATE INDEX tickets_visit ON tickets (visit_id) WHERE visit_id IS NOT NULL;
+CREATE INDEX tickets_meeting ON tickets (meeting_id) WHERE meeting_id IS NOT NULL;
 
 CREATE TABLE ticket_events (                         -- the status history; append-only
     id          TEXT PRIMARY KEY,
@@ -197,6 +204,8 @@ CREATE TABLE satisfaction (                          -- ticket callbacks and sur
 );
 CREATE INDEX satisfaction_time ON satisfaction (estate, answered_at);
 CREATE INDEX satisfaction_ticket ON satisfaction (ticket_id);
+CREATE INDEX satisfaction_survey ON satisfaction (survey_id) WHERE survey_id IS NOT NULL;
+CREATE INDEX satisfaction_household ON satisfaction (household_id) WHERE household_id IS NOT NULL;
 
 CREATE TABLE volunteers (
     id          TEXT PRIMARY KEY,
@@ -229,6 +238,7 @@ CREATE TABLE volunteer_skills (
     level       INTEGER NOT NULL DEFAULT 1 CHECK (level BETWEEN 1 AND 3)
 );
 CREATE INDEX volunteer_skills_volunteer ON volunteer_skills (volunteer_id);
+CREATE INDEX volunteers_resident ON volunteers (resident_id) WHERE resident_id IS NOT NULL;
 CREATE INDEX volunteer_skills_skill ON volunteer_skills (skill);
 
 CREATE TABLE teams (                                 -- 服务队
@@ -253,6 +263,7 @@ CREATE TABLE team_members (
     role        TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX team_members_team ON team_members (team_id);
+CREATE INDEX teams_leader ON teams (leader_id) WHERE leader_id IS NOT NULL;
 CREATE INDEX team_members_volunteer ON team_members (volunteer_id);
 
 CREATE TABLE activities (
@@ -273,6 +284,7 @@ CREATE TABLE activities (
     description TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX activities_time ON activities (starts_at);
+CREATE INDEX activities_team ON activities (team_id) WHERE team_id IS NOT NULL;
 
 CREATE TABLE attendance (                            -- sign-up, attendance and service hours
     id          TEXT PRIMARY KEY,
@@ -353,6 +365,8 @@ CREATE TABLE meeting_actions (                       -- follow-up actions; may b
     ticket_id   TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX meeting_actions_meeting ON meeting_actions (meeting_id);
+CREATE INDEX meeting_actions_topic ON meeting_actions (topic_id) WHERE topic_id IS NOT NULL;
+CREATE INDEX meeting_actions_ticket ON meeting_actions (ticket_id) WHERE ticket_id IS NOT NULL;
 
 -- Every change, login, export, print and import. Append-only and hash-chained:
 -- hash = sha256(prev_hash | the entry's fields), so a removed or edited entry breaks the chain.
