@@ -28,24 +28,17 @@ class UsageError(Exception):
     pass
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(_("{text} must be 1 or more").format(text=text))
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(_("{text} must not be negative").format(text=text))
-    return value
+def _at_least(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(_("{text} is not a whole number").format(text=text)) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(_("{text} must be {minimum} or more").format(text=text, minimum=minimum))
+        return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--street", default="", metavar="NAME", help=_("street office (街道) above the community"))
 
     demo = commands.add_parser("demo", help=_("fill an empty database with realistic sample data"))
-    demo.add_argument("--households", type=_positive, default=1000, metavar="N", help=_("number of households (default 1000)"))
+    demo.add_argument("--households", type=_at_least(1), default=1000, metavar="N", help=_("number of households (default 1000)"))
     demo.add_argument("--seed", type=int, default=1, metavar="S", help=_("random seed; the same seed gives the same data"))
 
     stats = commands.add_parser("stats", help=_("count the live records"))
@@ -69,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help=_("list records of one kind"))
     listing.add_argument("kind", choices=queries.LIST_KINDS)
-    listing.add_argument("--limit", type=_non_negative, metavar="N", help=_("at most N records"))
+    listing.add_argument("--limit", type=_at_least(0), metavar="N", help=_("at most N records"))
     listing.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     backup = commands.add_parser("backup", help=_("write a backup copy of the database"))

@@ -71,12 +71,7 @@ def check_file(path: str | Path) -> list[str]:
     except sqlite3.Error as exc:
         raise RedStationError(_("Cannot open {path}: {error}").format(path=path, error=exc)) from None
     try:
-        app_id, version, _tables = db._inspect(conn, path)
-        if app_id != db.APPLICATION_ID:
-            raise RedStationError(_("{path} is not a RedStation database").format(path=path))
-        if version > db.SCHEMA_VERSION:
-            raise RedStationError(_("{path} was written by a newer version of RedStation (schema {found}, this program knows up to {known}); "
-                                    "install the newer version to open it").format(path=path, found=version, known=db.SCHEMA_VERSION))
+        db.identify(conn, path, allow_empty=False)
         return problems(conn)
     except sqlite3.DatabaseError as exc:
         return [_("The database file is damaged: {detail}").format(detail=exc)]

@@ -47,15 +47,24 @@ def _has_sqlite_header(path: Path) -> bool:
         return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
 
 
-def _inspect(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int]:
-    """(application_id, user_version, number of tables), or DatabaseError for a non-SQLite file."""
+def identify(conn: sqlite3.Connection, path: Path, *, allow_empty: bool) -> int:
+    """The schema version of a RedStation database this program can open, or DatabaseError saying why not.
+
+    ``allow_empty`` accepts an empty SQLite file (a new database, about to be migrated).
+    """
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError:
         raise DatabaseError(_("{path} is not a RedStation database (it is not a SQLite file)").format(path=path)) from None
-    return app_id, version, tables
+    if app_id != APPLICATION_ID and not (allow_empty and app_id == 0 and tables == 0):
+        raise DatabaseError(_("{path} is a SQLite file of another program, not a RedStation database").format(path=path))
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            _("{path} was written by a newer version of RedStation (schema {found}, this program knows up to {known}); "
+              "install the newer version to open it").format(path=path, found=version, known=SCHEMA_VERSION))
+    return version
 
 
 def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> sqlite3.Connection:
@@ -78,13 +87,7 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
     except sqlite3.Error as exc:
         raise DatabaseError(_("Cannot open the database {path}: {error}").format(path=path, error=exc)) from None
     try:
-        app_id, version, tables = _inspect(conn, path)
-        if app_id != APPLICATION_ID and (app_id != 0 or tables > 0):
-            raise DatabaseError(_("{path} is a SQLite file of another program, not a RedStation database").format(path=path))
-        if version > SCHEMA_VERSION:
-            raise DatabaseError(
-                _("{path} was written by a newer version of RedStation (schema {found}, this program knows up to {known}); "
-                  "install the newer version to open it").format(path=path, found=version, known=SCHEMA_VERSION))
+        version = identify(conn, path, allow_empty=True)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
