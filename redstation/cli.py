@@ -16,8 +16,8 @@ from pathlib import Path
 
 from redstation import NAME, RedStationError, __version__
 from redstation.domain import idnumber, phone
-from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RELATIONS, TICKET_KINDS, TICKET_STATUSES,
-                                     VISIT_OUTCOMES, label)
+from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RELATIONS, RESIDENT_STATUSES,
+                                     TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
 from redstation.i18n import N_, _
 from redstation.paths import default_db_path, log_dir
 from redstation.services.session import Actor, Session
@@ -39,6 +39,14 @@ def _at_least(minimum: int):
             raise argparse.ArgumentTypeError(_("{text} must be {minimum} or more").format(text=text, minimum=minimum))
         return value
     return parse
+
+
+def _search_text(text: str) -> str:
+    """An argparse type: a search query with something to search for."""
+    from redstation.services import search
+    if not search.has_terms(text):
+        raise argparse.ArgumentTypeError(_("give a name, pinyin, the last digits of a phone or id number, or a room"))
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("kind", choices=queries.LIST_KINDS)
     listing.add_argument("--limit", type=_at_least(0), metavar="N", help=_("at most N records"))
     listing.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    finder = commands.add_parser("search", help=_("find residents by name, pinyin, phone or id tail, or room"))
+    finder.add_argument("query", type=_search_text, metavar="QUERY",
+                        help=_("e.g. 张长锁, zcs, zhangch, 5678, 3-304; several terms must all match"))
+    finder.add_argument("--limit", type=_at_least(1), default=20, metavar="N", help=_("at most N results (default 20)"))
+    finder.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    ledger_in = commands.add_parser("import-ledger", help=_("import an Excel ledger of households and residents"))
+    ledger_in.add_argument("file", type=Path, metavar="FILE.xlsx")
+    ledger_in.add_argument("--dry-run", action="store_true", help=_("check and count every row, change nothing"))
+    ledger_in.add_argument("--rejects", type=Path, metavar="OUT.xlsx",
+                           help=_("write the rejected rows to this workbook, to correct and import again"))
+    ledger_in.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    ledger_out = commands.add_parser("export-ledger", help=_("export the households, residents and key households as an Excel ledger"))
+    ledger_out.add_argument("out", type=Path, metavar="OUT.xlsx")
+    ledger_out.add_argument("--unmasked", action="store_true", help=_("whole id numbers and phone numbers (station manager only)"))
 
     backup = commands.add_parser("backup", help=_("write a backup copy of the database"))
     backup.add_argument("out", nargs="?", type=Path, metavar="OUT", help=_("file or folder (default: the backup folder)"))
@@ -170,6 +195,72 @@ def cmd_list(args) -> int:
     return 0
 
 
+# --- search: best match first, phone and id number masked ------------------------------------------
+SEARCH_COLUMNS = [("name", N_("Name")), ("gender", N_("Sex")), ("birth_date", N_("Born")), ("address", N_("Address")),
+                  ("phone", N_("Phone")), ("id_number", N_("Id number")), ("status", N_("Status"))]
+_LABELS.update({("search", "gender"): GENDERS, ("search", "status"): RESIDENT_STATUSES})
+
+
+def cmd_search(args) -> int:
+    from redstation.services import search
+    with _open(args) as session:
+        results = [_masked("residents", item) for item in search.search(session, args.query, args.limit)]
+    if args.json:
+        _print_json({"results": results})
+    elif not results:
+        print(_("No resident matches {query}").format(query=args.query))
+    else:
+        print("\t".join(["id"] + [_(title) for _key, title in SEARCH_COLUMNS]))
+        for item in results:
+            print("\t".join([item["id"]] + [_cell("search", key, item[key]) for key, _title in SEARCH_COLUMNS]))
+    return 0
+
+
+# --- Excel ledgers ---------------------------------------------------------------------------------------
+REJECTS_SHOWN = 20
+
+
+def cmd_import_ledger(args) -> int:
+    from redstation.excel import ledger_import
+    if args.rejects is not None:  # refused before the import, so that exit status 1 still means "nothing changed"
+        if args.rejects.resolve() == args.file.resolve():
+            raise RedStationError(_("The rejected rows cannot be written over the ledger {path} itself").format(path=args.file))
+        if not args.rejects.resolve().parent.is_dir():
+            raise RedStationError(_("There is no folder {path} for the rejected rows").format(path=args.rejects.parent))
+    with _open(args) as session:
+        result = ledger_import.import_ledger(session, args.file, dry_run=args.dry_run)
+    if args.rejects is not None:
+        ledger_import.write_rejects(result, args.file, args.rejects)
+    if args.json:
+        _print_json(result.as_json())
+        return 0
+    print(_("{file}: {imported} new residents, {updated} updated, {unchanged} unchanged, {rejected} rows rejected").format(
+        file=args.file.name, imported=result.imported, updated=result.updated, unchanged=result.unchanged,
+        rejected=len(result.rejected)))
+    for reject in result.rejected[:REJECTS_SHOWN]:
+        print(_("  row {row}, {column}: {reason}").format(row=reject.row, column=reject.column, reason=reject.reason))
+    if len(result.rejected) > REJECTS_SHOWN:
+        print(_("  … and {count} more").format(count=len(result.rejected) - REJECTS_SHOWN))
+    if args.rejects is not None:
+        print(_("The rejected rows are in {path}: correct them there and import that file").format(path=args.rejects))
+    elif result.rejected:
+        print(_("To correct the rejected rows in a workbook, run again with --rejects OUT.xlsx"))
+    if args.dry_run:
+        print(_("Dry run: nothing was changed in the database"))
+    return 0
+
+
+def cmd_export_ledger(args) -> int:
+    from redstation.excel import ledger_export
+    with _open(args) as session:
+        counts = ledger_export.export_ledger(session, args.out, unmasked=args.unmasked)
+    print(_("Ledger written to {path}: {households} households, {residents} residents, {key_residents} in key households").format(
+        path=args.out, **counts))
+    if not args.unmasked:
+        print(_("Id numbers and phone numbers are partly hidden; --unmasked shows them whole (station manager only)"))
+    return 0
+
+
 def cmd_backup(args) -> int:
     from redstation.services import maintenance
     with _open(args) as session:
@@ -197,8 +288,9 @@ def cmd_check(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "backup": cmd_backup,
-            "restore": cmd_restore, "check": cmd_check}
+COMMANDS = {"init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "search": cmd_search,
+            "import-ledger": cmd_import_ledger, "export-ledger": cmd_export_ledger,
+            "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from redstation.gui import app as gui_app  # noqa: E402
 from redstation.gui.first_run import FirstRunDialog  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
 from redstation.gui.pages.dashboard import LOADING, count_text  # noqa: E402
+from redstation.gui.pages.placeholder import PlaceholderPage  # noqa: E402
 from redstation.gui.tasks import Outcome, TaskCancelled, TaskManager  # noqa: E402
 from redstation.services import station, users  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
@@ -290,10 +291,12 @@ def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
 
 
 def test_placeholders_say_they_are_not_built_and_what_they_will_hold(window):
-    for page in window.pages[1:]:
+    placeholders = [page for page in window.pages if isinstance(page, PlaceholderPage)]
+    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[2:]
+    for page in placeholders:
         assert page.status.text() == "此页面尚未建成。"
         assert page.purpose.text().startswith("建成后这里将")
-    assert "Excel" in window.pages[1].purpose.text() and "居民" in window.pages[1].purpose.text()
+    assert "回访" in window.pages[3].purpose.text()
     settings = window.pages[7]
     shown = {name: field.text() for name, field in settings.details.items()}
     assert shown["服务站名称"] == "阳光花园红色物业服务站" and shown["所属社区"] == "阳光社区"
@@ -483,6 +486,22 @@ def test_task_raising_task_cancelled_counts_as_cancelled(qtbot, taskman):
         raise TaskCancelled()
     _task, outcome = run_and_wait(qtbot, taskman, work)
     assert outcome.cancelled and outcome.error is None
+
+
+def test_any_error_raised_after_cancel_counts_as_cancelled(qtbot, taskman):
+    started = threading.Event()
+
+    def work(progress, cancelled):
+        started.set()
+        while not cancelled():
+            time.sleep(0.01)
+        raise RuntimeError("rolled back: cancelled by the user")
+    outcomes = []
+    task = taskman.run_in_background(work, outcomes.append)
+    assert started.wait(5)
+    task.cancel()
+    qtbot.waitUntil(lambda: bool(outcomes), timeout=WAIT_MS)
+    assert outcomes[0].cancelled and outcomes[0].error is None
 
 
 def test_task_error_is_delivered_not_lost(qtbot, taskman):

@@ -141,11 +141,12 @@ def parse_date(value, field: str = "birth_date") -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 19000101 <= value <= 29991231:
             value = str(int(value))
-        else:  # a date cell that arrived as Excel's day number
+        elif 10000 <= value < 2958466:  # a date cell that arrived as Excel's day number (1927 on)
             return _EXCEL_EPOCH + timedelta(days=int(value))
+        # A smaller number is a year (1949) or a year and month Excel made a number (1949.10 → 1949.1), not a day.
     written = text(value).replace(" ", "")
     match = (re.fullmatch(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?", written)
              or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", written))

@@ -11,6 +11,8 @@ from redstation.domain.vocab import ROLES, label
 from redstation.gui.pages import Page
 from redstation.gui.pages.dashboard import DashboardPage
 from redstation.gui.pages.placeholder import PlaceholderPage
+from redstation.gui.pages.register import RegisterPage
+from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import TaskManager
 from redstation.i18n import _
@@ -35,7 +37,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: Session, taskman: TaskManager | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.taskman = taskman or TaskManager(self)
+        self.taskman = taskman or TaskManager(self, session=session)
         station = session.station()
         self.setWindowTitle(window_title(station["name"] if station else None))
         self.setMinimumSize(MINIMUM_SIZE)
@@ -43,11 +45,10 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE_SHEET)
 
         self.dashboard = DashboardPage(session, self.taskman)
+        self.register = RegisterPage(session, self.taskman)
         self.pages: list[Page] = [
             self.dashboard,
-            PlaceholderPage(_("Register"), _(
-                "It will hold the households and residents: registering and editing them, search as you type by name, "
-                "pinyin initials, phone tail or room, and importing an existing Excel ledger.")),
+            self.register,
             PlaceholderPage(_("Home visits"), _(
                 "It will hold the key households' visits: which are due or overdue on each round, logging a visit in a "
                 "few keystrokes, escalating an anomaly into a ticket, and printing the round sheet and visit log.")),
@@ -94,11 +95,23 @@ class MainWindow(QMainWindow):
         left.addWidget(self.nav, 1)
 
         central = QWidget()
+        self.search = SearchBox(self.taskman, central)
+        self.search.chosen.connect(self.show_resident)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
+        top = QHBoxLayout()
+        top.setContentsMargins(28, 12, 28, 0)
+        top.addWidget(self.search, 3)
+        top.addStretch(2)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addLayout(top)
+        right.addWidget(self.stack, 1)
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addLayout(left)
-        row.addWidget(self.stack, 1)
+        row.addLayout(right, 1)
         self.setCentralWidget(central)
 
         actor = session.actor
@@ -121,6 +134,15 @@ class MainWindow(QMainWindow):
                         (_("Street office"), station["street"]), (_("Station code"), station["code"])]
         details.append((_("Database file"), str(session.path)))
         return details
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def show_resident(self, household_id: str, resident_id: str) -> None:
+        """Open a resident's household on the register page (from the search box)."""
+        self.show_page(self.pages.index(self.register))
+        self.register.show_household(household_id, resident_id)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < len(self.pages):

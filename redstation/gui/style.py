@@ -54,7 +54,19 @@ QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
 QGroupBox QLabel { font-weight: normal; }
 QLineEdit { padding: 4px 6px; border: 1px solid #bdbdb8; border-radius: 2px; background: #ffffff; min-height: 20px; }
 QLineEdit:focus { border: 1px solid ACCENT; }
+QLineEdit[invalid="true"], QComboBox[invalid="true"] { border: 1px solid #c0141c; background: #fff3f3; }
 QPushButton { padding: 5px 18px; min-width: 64px; }
+QLineEdit#searchBox { padding: 6px 10px; font-size: 11pt; }
+QListWidget#searchResults { background: #ffffff; border: 1px solid #bdbdb8; font-size: 11pt; outline: none; }
+QListWidget#searchResults::item { padding: 5px 8px; }
+QListWidget#searchResults::item:selected { background: ACCENT; color: #ffffff; }
+QTableView { background: #ffffff; gridline-color: #e4e4e0; }
+QHeaderView::section { background: #ecebe7; border: none; border-right: 1px solid #d9d9d6;
+                       border-bottom: 1px solid #d9d9d6; padding: 4px 6px; }
+QTableView::item:selected, QTableWidget::item:selected { background: #c9413a; color: #ffffff; }
+QLabel#householdDetails { background: #ffffff; padding: 8px 10px; }
+QTabBar::tab { padding: 5px 16px; background: #ecebe7; border: 1px solid #d6d6d2; }
+QTabBar::tab:selected { background: #ffffff; border-bottom: 2px solid ACCENT; }
 QStatusBar { background: #ecebe7; border-top: 1px solid #d9d9d6; }
 QStatusBar QLabel { padding: 0 8px; color: #444444; }
 """.replace("ACCENT", ACCENT)

@@ -11,8 +11,11 @@ Closures posted from a worker are queued in a list and a signal of a ``QObject``
 lives in the GUI thread tells that thread to run them, so no Qt widget is ever touched
 from a worker.
 
-A worker must not use the GUI thread's SQLite connection: it opens its own
-``Session`` on ``session.path`` (see ``redstation.gui.pages.dashboard``).
+A worker must not use the GUI thread's SQLite connection. ``TaskManager.db(fn, on_done)``
+runs ``fn(session)`` on the one database thread, which keeps its own ``Session`` on the
+window's database file for as long as the window lives: the pages' queries, the forms'
+saves and the search box all go there, one at a time and in order (one writer at a time).
+Long work (an import, an export) runs with ``run_in_background`` and opens its own session.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from shiboken6 import isValid
+
+from redstation.services.session import Session
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
@@ -99,7 +104,10 @@ class Task:
             except TaskCancelled:
                 outcome = Outcome(cancelled=True)
             except BaseException as exc:  # noqa: BLE001 - delivered to the GUI thread, never lost
-                outcome = Outcome(error=exc, trace=traceback.format_exc(), cancelled=False)
+                if self.cancelled():  # the work stopped as asked, in its own words (e.g. a rolled-back import)
+                    outcome = Outcome(cancelled=True)
+                else:
+                    outcome = Outcome(error=exc, trace=traceback.format_exc(), cancelled=False)
             else:
                 outcome = Outcome(cancelled=True) if self.cancelled() else Outcome(value=value)
         self._manager._post(lambda: self._deliver_done(outcome))
@@ -132,16 +140,34 @@ class _Runnable(QRunnable):
         self._task._run()
 
 
+class _Closer(QRunnable):
+    """Closes the database thread's session on that thread (a SQLite connection stays on its thread)."""
+
+    def __init__(self, manager: "TaskManager"):
+        super().__init__()
+        self._manager = manager
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self._manager._close_db_session()
+
+
 class TaskManager(QObject):
     """Runs functions on worker threads; create it on the GUI thread."""
 
     _closures_pending = Signal()
     task_finished = Signal()
 
-    def __init__(self, parent: QObject | None = None, max_threads: int = 2):
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2, session: Session | None = None):
+        """``session`` is the window's: the database thread opens its own on the same file and acts as its actor."""
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        self._session = session
+        self._db_pool = QThreadPool(self)
+        self._db_pool.setMaxThreadCount(1)
+        self._db_pool.setExpiryTimeout(-1)  # one thread for the window's life, so its connection stays open
+        self._db_session: Session | None = None  # used on the database thread only
         self._closures: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._running: list[Task] = []
@@ -159,6 +185,22 @@ class TaskManager(QObject):
         self._pool.start(_Runnable(task))
         return task
 
+    def db(self, fn: Callable[[Session], Any], on_done: Callable[[Outcome], None] | None = None, *,
+           owner: QObject | None = None) -> Task:
+        """Run ``fn(session)`` on the database thread; ``on_done(outcome)`` runs on the GUI thread.
+
+        Tasks run one at a time in the order given; a task cancelled before its turn is skipped.
+        """
+        def work(progress, cancelled):
+            if self._db_session is None:
+                self._db_session = Session.open(self._session.path, self._session.actor, create=False)
+            self._db_session.actor = self._session.actor  # whoever uses the window now
+            return fn(self._db_session)
+        task = Task(self, work, on_done, None, owner)
+        self._running.append(task)
+        self._db_pool.start(_Runnable(task))
+        return task
+
     @property
     def busy(self) -> bool:
         return bool(self._running)
@@ -169,12 +211,21 @@ class TaskManager(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every worker has returned (for shutdown and tests); the results still arrive later."""
-        return self._pool.waitForDone(msecs)
+        return self._pool.waitForDone(msecs) and self._db_pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 5000) -> None:
-        """Cancel everything and wait for the workers: call before the window and its session go away."""
+        """Cancel everything, close the database thread's session and wait for the workers.
+
+        Call before the window and its session go away.
+        """
         self.cancel_all()
+        self._db_pool.start(_Closer(self))
         self.wait(msecs)
+
+    def _close_db_session(self) -> None:
+        if self._db_session is not None:
+            self._db_session.close()
+            self._db_session = None
 
     # --- internals --------------------------------------------------------------------------------
     def _post(self, closure: Callable[[], None]) -> None:

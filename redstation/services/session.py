@@ -16,7 +16,7 @@ from typing import Iterator
 
 from redstation import RedStationError
 from redstation.i18n import _
-from redstation.store import db, records
+from redstation.store import db, records, search
 from redstation.store.audit import append as audit_append
 from redstation.sync.hlc import HybridClock
 
@@ -130,6 +130,7 @@ class Write:
         self.update(table, record_id, deleted=1)
 
     def finish(self) -> None:
+        search.refresh(self.conn)  # residents whose name, numbers or address this write changed
         if self._clock is not None:
             records.set_setting(self.conn, "hlc_last", self._clock.last)
         actor = self.session.actor

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from redstation import RedStationError
 from redstation.i18n import _
+from redstation.store import search
 
 APPLICATION_ID = 0x52535431  # "RST1"
 BUSY_TIMEOUT_MS = 5000
@@ -95,6 +96,8 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
         conn.execute("PRAGMA busy_timeout = {ms}".format(ms=BUSY_TIMEOUT_MS))
         if migrate and version < SCHEMA_VERSION:
             _migrate(conn, version)
+        if migrate:
+            _refresh_search(conn)
     except BaseException:
         conn.close()
         raise
@@ -128,6 +131,27 @@ def _migrate(conn: sqlite3.Connection, current: int) -> None:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+def _refresh_search(conn: sqlite3.Connection) -> None:
+    """Index the residents still queued for search: every resident after migration 2 made the
+    index, or rows written without a session (a repair by hand). Skipped, without waiting, while
+    another connection writes (its own session refreshes the index) or the file is read-only."""
+    if schema_version(conn) < 2 or not search.pending(conn):
+        return
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # locked or read-only
+        return
+    finally:
+        conn.execute("PRAGMA busy_timeout = {ms}".format(ms=BUSY_TIMEOUT_MS))
+    try:
+        search.refresh(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

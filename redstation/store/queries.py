@@ -87,3 +87,81 @@ def list_records(conn: sqlite3.Connection, kind: str, limit: int | None = None) 
         for key in _BOOL_COLUMNS & item.keys():
             item[key] = bool(item[key])
         yield item
+
+
+# --- the register page: filters, row keys in address order, rows fetched a block at a time -------------------
+
+ADDRESS_ORDER = ("h.estate, CAST(h.building AS INTEGER), h.building, CAST(h.unit AS INTEGER), h.unit, "
+                 "h.floor, CAST(h.room AS INTEGER), h.room")
+
+
+def estates(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0 ORDER BY estate")]
+
+
+def buildings(conn: sqlite3.Connection, estate: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT building FROM households WHERE deleted = 0 AND estate = ? ORDER BY CAST(building AS INTEGER), building",
+        (estate,))]
+
+
+def _register_filter(kind: str, estate: str | None, building: str | None, category: str | None) -> tuple[str, list]:
+    where, params = ["h.deleted = 0"], []
+    if kind == "residents":
+        where.append("r.deleted = 0")
+    if estate:
+        where.append("h.estate = ?")
+        params.append(estate)
+    if building:
+        where.append("h.building = ?")
+        params.append(building)
+    if category:
+        pattern = '%"{code}"%'.format(code=category)
+        if kind == "residents":
+            where.append("r.care_categories LIKE ?")
+        else:
+            where.append("""EXISTS (SELECT 1 FROM residents c WHERE c.household_id = h.id AND c.deleted = 0
+                             AND c.status = 'active' AND c.care_categories LIKE ?)""")
+        params.append(pattern)
+    return " AND ".join(where), params
+
+
+def register_keys(conn: sqlite3.Connection, kind: str, *, estate: str | None = None, building: str | None = None,
+                  category: str | None = None) -> list[int]:
+    """Row keys of the live households or residents that pass the filters, in address order."""
+    where, params = _register_filter(kind, estate, building, category)
+    if kind == "households":
+        sql = "SELECT h.rowid FROM households h WHERE {where} ORDER BY {order}"
+    else:
+        sql = ("SELECT r.rowid FROM residents r JOIN households h ON h.id = r.household_id WHERE {where} "
+               "ORDER BY {order}, r.status <> 'active', r.relation <> 'head', r.birth_date")
+    return [r[0] for r in conn.execute(sql.format(where=where, order=ADDRESS_ORDER), params)]
+
+
+REGISTER_ROWS = {
+    "households": """
+        SELECT h.rowid AS key, h.id, h.estate, h.building, h.unit, h.room, h.residence_type, h.phone,
+               {address} AS address,
+               (SELECT r.name FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active'
+                 ORDER BY r.relation <> 'head', r.birth_date LIMIT 1) AS head,
+               (SELECT count(*) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS members,
+               (SELECT json_group_array(DISTINCT c.value) FROM residents r, json_each(r.care_categories) c
+                 WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS care_categories
+        FROM households h WHERE h.rowid IN ({marks})""",
+    "residents": """
+        SELECT r.rowid AS key, r.id, r.household_id, r.name, r.gender, r.birth_date, r.id_number, r.phone, r.relation,
+               r.status, r.care_categories, {address} AS address
+        FROM residents r JOIN households h ON h.id = r.household_id WHERE r.rowid IN ({marks})""",
+}
+
+
+def register_rows(conn: sqlite3.Connection, kind: str, keys: list[int]) -> list[dict | None]:
+    """The rows of ``keys`` (from ``register_keys``), in the same order; None for a row gone since."""
+    if not keys:
+        return []
+    found = {}
+    for row in conn.execute(REGISTER_ROWS[kind].format(address=ADDRESS_SQL, marks=",".join("?" * len(keys))), keys):
+        item = dict(row)
+        item["care_categories"] = json.loads(item["care_categories"]) if item["care_categories"] else []
+        found[item["key"]] = item
+    return [found.get(key) for key in keys]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -12,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLay
 from redstation.gui.pages import Page
 from redstation.gui.tasks import Outcome, Task, TaskManager
 from redstation.i18n import _
-from redstation.services.session import Actor, Session
+from redstation.services.session import Session
 from redstation.store import queries
 
 LOADING = "…"
@@ -39,17 +38,6 @@ def count_text(value: int) -> str:
     return "{value:,}".format(value=value)
 
 
-def load_stats(db_path: Path, actor: Actor):
-    """The worker function: its own connection on the same file, never the GUI thread's."""
-    def work(progress, cancelled) -> dict[str, int]:
-        progress(0, 1)
-        with Session.open(db_path, actor, create=False) as session:
-            counts = queries.stats(session.conn)
-        progress(1, 1)
-        return counts
-    return work
-
-
 class StatCard(QFrame):
     def __init__(self, key: str, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,8 +58,6 @@ class StatCard(QFrame):
 class DashboardPage(Page):
     def __init__(self, session: Session, taskman: TaskManager, parent: QWidget | None = None):
         super().__init__(_("Dashboard"), parent)
-        self._db_path = session.path
-        self._actor = session.actor
         self._taskman = taskman
         self._task: Task | None = None
         self._generation = 0
@@ -128,8 +114,8 @@ class DashboardPage(Page):
         self.error.hide()
         self._generation += 1
         generation = self._generation
-        self._task = self._taskman.run_in_background(
-            load_stats(self._db_path, self._actor), lambda outcome: self._loaded(generation, outcome), owner=self)
+        self._task = self._taskman.db(
+            lambda session: queries.stats(session.conn), lambda outcome: self._loaded(generation, outcome), owner=self)
 
     def _loaded(self, generation: int, outcome: Outcome) -> None:
         if generation != self._generation:

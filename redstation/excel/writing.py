@@ -1,0 +1,123 @@
+"""Writing ledgers with xlsxwriter: formula-safe text, text cells for numbers, frozen headers, widths.
+
+A workbook from us is opened by people who did not write it: no cell may be something a
+spreadsheet would run. xlsxwriter's ``write_string`` never makes a formula, and
+``safe_text`` also puts an apostrophe before text starting with =, +, -, @, tab, CR or LF,
+so the cell stays text when someone edits it or copies it to a CSV file. Id numbers and
+phones go in as text in text-formatted columns, so no digit is lost.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+import xlsxwriter
+
+from redstation.excel.reading import as_shown
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+MAX_ROWS = 1_048_576            # rows of an .xlsx sheet
+MIN_WIDTH, MAX_WIDTH = 6, 60    # column widths, in characters of a Latin digit
+
+
+def safe_text(value: str) -> str:
+    """``value`` with an apostrophe in front when a spreadsheet could run it (or when it starts with one).
+
+    ``reading.unquote`` takes the apostrophe off again, so any text survives the round trip.
+    """
+    if value[:1] in FORMULA_STARTS or value[:1] == "'":
+        return "'" + value
+    return value
+
+
+def text_width(value: str) -> int:
+    """Width of the longest line in Latin-digit units: a Chinese (wide) character counts two."""
+    if "\n" in value:
+        return max(text_width(line) for line in value.split("\n"))
+    if value.isascii():
+        return len(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+
+
+def new_workbook(path) -> xlsxwriter.Workbook:
+    """A workbook that streams its rows to disk (constant memory) and never turns text into formulas or numbers."""
+    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_numbers": False, "strings_to_urls": False})
+
+
+class SheetWriter:
+    """Rows into one table: an optional title row, a frozen header row, then the data; widths set at the end.
+
+    A table longer than a sheet can hold continues on a second sheet ("居民 (2)") with the same header.
+    """
+
+    def __init__(self, book: xlsxwriter.Workbook, name: str, headers: list[str], *, title: str = "",
+                 text_columns: tuple[int, ...] = ()):
+        self.book, self.name, self.headers, self.title = book, name, headers, title
+        self.text_columns = set(text_columns)
+        self.widths = [text_width(h) for h in headers]
+        self.sheets: list = []
+        self.rows = 0  # data rows written
+        self._header = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
+                                        "border": 1, "bg_color": "#F2DCDB"})
+        self._title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self._text = book.add_format({"num_format": "@"})
+        self._date = book.add_format({"num_format": "yyyy-mm-dd"})
+        self._datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        name = self.name if not self.sheets else "{name} ({n})".format(name=self.name, n=len(self.sheets) + 1)
+        sheet = self.book.add_worksheet(name)
+        self.sheets.append(sheet)
+        self._row = 0
+        if self.title:
+            if len(self.headers) > 1:
+                sheet.merge_range(0, 0, 0, len(self.headers) - 1, safe_text(self.title), self._title)
+            else:
+                sheet.write_string(0, 0, safe_text(self.title), self._title)
+            sheet.set_row(0, 24)
+            self._row = 1
+        for column, header in enumerate(self.headers):
+            sheet.write_string(self._row, column, safe_text(header), self._header)
+        self._row += 1
+        sheet.freeze_panes(self._row, 0)
+
+    def write(self, values: list) -> None:
+        if self._row >= MAX_ROWS:
+            self._new_sheet()
+        sheet, row = self.sheets[-1], self._row
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str) or (column in self.text_columns and not isinstance(value, (date, bool))):
+                shown = safe_text(value if isinstance(value, str) else as_shown(value))
+                sheet.write_string(row, column, shown, self._text if column in self.text_columns else None)
+            elif isinstance(value, bool):
+                sheet.write_boolean(row, column, value)
+                shown = "FALSE"
+            elif isinstance(value, (int, float)):
+                sheet.write_number(row, column, value)
+                shown = str(value)
+            elif isinstance(value, datetime):
+                plain = value.time() == datetime.min.time()
+                sheet.write_datetime(row, column, value, self._date if plain else self._datetime)
+                shown = "0000-00-00" if plain else "0000-00-00 00:00"
+            elif isinstance(value, date):
+                sheet.write_datetime(row, column, datetime(value.year, value.month, value.day), self._date)
+                shown = "0000-00-00"
+            else:  # times and durations, as text
+                shown = safe_text(str(value))
+                sheet.write_string(row, column, shown)
+            if column < len(self.widths) and 2 * len(shown) > self.widths[column]:  # else it cannot be wider
+                self.widths[column] = max(self.widths[column], text_width(shown))
+        self._row += 1
+        self.rows += 1
+
+    def finish(self) -> None:
+        """Set the column widths (xlsxwriter writes them when the workbook closes)."""
+        for sheet in self.sheets:
+            for column, width in enumerate(self.widths):
+                fmt = self._text if column in self.text_columns else None
+                sheet.set_column(column, column, max(MIN_WIDTH, min(MAX_WIDTH, width + 2)), fmt)

@@ -1,0 +1,133 @@
+"""Importing and exporting ledgers from the register page, with real widgets offscreen."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from redstation.gui.main_window import build_main_window  # noqa: E402
+from redstation.services import station, users  # noqa: E402
+from redstation.services.session import Actor, Session  # noqa: E402
+from workbooks import MESSY_IMPORTED, MESSY_REJECTED, ZHANG, messy_ledger, simple_ledger  # noqa: E402
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def window(qtbot, db_path):
+    session = Session.open(db_path, Actor.command_line())
+    station.init_station(session, "阳光服务站", "阳光社区")
+    users.create_user(session, "admin", "王站长", "admin", "secret123")
+    session.actor = users.first_admin(session)
+    win = build_main_window(session)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_page(win.pages.index(win.register))
+    yield win
+    win.taskman.shutdown()
+    session.close()
+
+
+def residents(db_path):
+    with Session.open(db_path, Actor.command_line()) as session:
+        return {r[0] for r in session.conn.execute("SELECT name FROM residents WHERE deleted = 0")}
+
+
+def open_import(qtbot, window, path):
+    dialog = window.register.import_ledger(str(path))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.analysis is not None, timeout=WAIT_MS)
+    return dialog
+
+
+def test_import_dialog_shows_the_header_it_found_checks_then_imports(qtbot, window, tmp_path, db_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    before = ledger.read_bytes()
+    dialog = open_import(qtbot, window, ledger)
+    assert "第 4 行" in dialog.summary.text()
+    mapped = {dialog.mapping.item(r, 1).text(): dialog.mapping.cellWidget(r, 2).currentText()
+              for r in range(dialog.mapping.rowCount())}
+    assert mapped["公民身份号码"] == "身份证号" and mapped["序号"] == "（不导入）"
+    assert dialog.preview.item(0, 1).text().strip() == "张建国"
+    assert not dialog.import_button.isEnabled()  # check first
+
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    assert "新居民 {n} 名".format(n=len(MESSY_IMPORTED)) in dialog.outcome.text()
+    assert residents(db_path) == set()  # a check writes nothing
+    shown = {int(dialog.rejects.item(r, 0).text()) for r in range(dialog.rejects.rowCount())}
+    assert shown == set(MESSY_REJECTED)
+
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    assert residents(db_path) == set(MESSY_IMPORTED.values())
+    assert ledger.read_bytes() == before
+    qtbot.waitUntil(lambda: window.register.model().rowCount() == 2, timeout=WAIT_MS)  # the page shows them
+
+    out = tmp_path / "问题行.xlsx"
+    dialog.write_rejects(out)
+    qtbot.waitUntil(lambda: "问题行.xlsx" in dialog.outcome.text(), timeout=WAIT_MS)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert sum(1 for row in rows if any(str(v).strip() for v in row)) >= len(MESSY_REJECTED)
+
+
+def test_changing_the_mapping_asks_for_a_new_check(qtbot, window, tmp_path, db_path):
+    dialog = open_import(qtbot, window, messy_ledger(tmp_path / "台账.xlsx"))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    phone_row = next(r for r in range(dialog.mapping.rowCount()) if dialog.mapping.item(r, 1).text() == "联系电话(手机)")
+    dialog.mapping.cellWidget(phone_row, 2).setCurrentIndex(0)  # not imported
+    assert not dialog.import_button.isEnabled() and "重新检查" in dialog.outcome.text()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    with Session.open(db_path, Actor.command_line()) as session:
+        assert session.conn.execute("SELECT phone FROM residents WHERE id_number = ?", (ZHANG,)).fetchone()[0] == ""
+
+
+def test_a_file_that_is_not_a_ledger_is_refused_in_the_dialog(qtbot, window, tmp_path):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("not a workbook")
+    dialog = window.register.import_ledger(str(bad))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: "无法导入" in dialog.summary.text(), timeout=WAIT_MS)
+    assert not dialog.check_button.isEnabled() and not dialog.import_button.isEnabled()
+
+
+def test_cancelling_an_import_leaves_nothing_behind(qtbot, window, tmp_path, db_path):
+    rows = [["居民{n}".format(n=n), "", "", "", "", "阳光花园", str(n // 40 + 1), "", str(101 + n % 40), "户主", ""]
+            for n in range(4000)]
+    dialog = open_import(qtbot, window, simple_ledger(tmp_path / "big.xlsx", rows))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.work.isVisible() and not dialog.close_button.isEnabled()
+    qtbot.mouseClick(dialog.work.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.work.task is None, timeout=WAIT_MS)
+    assert dialog.outcome.text() == "已取消：没有导入任何数据。"
+    assert residents(db_path) == set()
+
+
+def test_export_dialog_writes_a_masked_ledger(qtbot, window, tmp_path):
+    dialog = open_import(qtbot, window, messy_ledger(tmp_path / "台账.xlsx"))
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    dialog.close()
+
+    export = window.register.export_ledger()
+    qtbot.addWidget(export)
+    assert export.unmasked.isEnabled() and not export.unmasked.isChecked()  # the manager may, but must ask
+    out = tmp_path / "导出.xlsx"
+    export.set_file(out)
+    qtbot.mouseClick(export.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: export.counts is not None, timeout=WAIT_MS)
+    book = CalamineWorkbook.from_path(str(out))
+    cells = [str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row]
+    assert "张建国" in cells
+    assert ZHANG not in cells and ZHANG[:6] + "********" + ZHANG[-4:] in cells

@@ -1,0 +1,531 @@
+"""Importing Excel ledgers written the way people write them (tests/workbooks.py), through the core and the CLI."""
+
+import hashlib
+import json
+import sqlite3
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redstation.cli import main
+from redstation.domain import idnumber
+from redstation.domain import register as rules
+from redstation.excel import Cancelled, LedgerFileError, columns, ledger_import
+from redstation.excel.ledger_import import analyse, import_ledger, write_rejects
+from redstation.services import register, station
+from redstation.services.session import Actor, Session
+
+import workbooks
+from workbooks import MESSY_HEADERS, MESSY_IMPORTED, MESSY_REJECTED, make_id, messy_ledger, simple_ledger, write_workbook
+
+
+@pytest.fixture
+def desk(session):
+    station.init_station(session, "阳光服务站", "阳光社区")
+    return session
+
+
+@pytest.fixture
+def cli_db(db_path, capsys):
+    assert main(["--db", str(db_path), "init", "--station-name", "阳光服务站", "--community", "阳光社区"]) == 0
+    capsys.readouterr()
+    return db_path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def residents(conn):
+    return {r["name"]: r for r in conn.execute(
+        """SELECT r.*, h.estate, h.building, h.unit, h.room, h.residence_type FROM residents r
+           JOIN households h ON h.id = r.household_id WHERE r.deleted = 0""")}
+
+
+def snapshot(path: Path) -> list[str]:
+    """The whole database as SQL, for 'nothing changed' checks."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- the messy ledger, through the command line --------------------------------------------------------------
+
+def test_messy_ledger_json_rows_columns_and_reasons(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    code, out, err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert set(result) == {"imported", "updated", "unchanged", "rejected"}
+    assert (result["imported"], result["updated"], result["unchanged"]) == (len(MESSY_IMPORTED), 0, 0)
+    assert all(set(r) == {"row", "column", "reason"} for r in result["rejected"])
+    found = {r["row"]: (r["column"], r["reason"]) for r in result["rejected"]}
+    assert sorted(found) == sorted(MESSY_REJECTED)  # blank rows, the footer and the total row are skipped silently
+    for row, (column, word) in MESSY_REJECTED.items():
+        assert found[row][0] == column, row
+        assert word in found[row][1], (row, found[row][1])
+    assert "重新录入" in found[7][1] and "3.70102E+17" in found[11][1]
+
+
+def test_messy_ledger_values_are_normalised_and_grouped(desk, tmp_path):
+    result = import_ledger(desk, messy_ledger(tmp_path / "台账.xlsx"))
+    assert result.households_added == 2 and result.skipped == 3
+    people = residents(desk.conn)
+    assert set(people) == set(MESSY_IMPORTED.values())
+    zhang, li, wang = people["张建国"], people["李秀英"], people["王淑珍"]
+    assert zhang["household_id"] == li["household_id"] != wang["household_id"]
+    assert (zhang["estate"], zhang["building"], zhang["unit"], zhang["room"]) == ("阳光花园", "6", "", "301")
+    assert (wang["building"], wang["room"], wang["residence_type"]) == ("6", "302", "rented")  # 6号楼 is 6栋
+    assert zhang["phone"] == "13812345678" and zhang["birth_date"] == "1949-10-01" and zhang["relation"] == "head"
+    assert json.loads(zhang["care_categories"]) == ["elderly_alone", "veteran", "party_member"]
+    assert json.loads(zhang["emergency_contacts"]) == [{"name": "张伟", "relation": "儿子", "phone": "13912345678"}]
+    assert zhang["care_notes"] == "耳背，使用燃气灶"
+    assert li["id_number"] == workbooks.LI and li["relation"] == "spouse" and json.loads(li["care_categories"]) == []
+    assert wang["id_number"] == idnumber.parse(workbooks.WANG_15).number and len(wang["id_number"]) == 18
+    assert json.loads(wang["care_categories"]) == ["elderly_alone", "aged_80"] and wang["notes"] == "租户登记"
+
+
+def test_reimporting_the_same_file_changes_nothing(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    run(capsys, "--db", cli_db, "import-ledger", ledger)
+    conn = sqlite3.connect(cli_db)
+    versions = sorted(conn.execute("SELECT id, version FROM residents UNION ALL SELECT id, version FROM households"))
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["imported"], result["updated"], result["unchanged"]) == (0, 0, len(MESSY_IMPORTED))
+    assert sorted(conn.execute("SELECT id, version FROM residents UNION ALL SELECT id, version FROM households")) == versions
+    details = [json.loads(d) for (d,) in conn.execute("SELECT detail FROM audit_log WHERE action = 'ledger.import' ORDER BY seq")]
+    assert [d["file"] for d in details] == ["台账.xlsx", "台账.xlsx"] and details[1]["unchanged"] == len(MESSY_IMPORTED)
+
+
+def test_dry_run_leaves_the_database_as_it_was(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    before_stats = run(capsys, "--db", cli_db, "stats", "--json")[1]
+    before = snapshot(cli_db)
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["imported"] == len(MESSY_IMPORTED)
+    assert run(capsys, "--db", cli_db, "stats", "--json")[1] == before_stats
+    assert snapshot(cli_db) == before
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--dry-run")
+    assert code == 0 and "试运行" in out and "新增 3 人" in out
+
+
+def test_dry_run_after_an_import_changes_no_version(desk, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    import_ledger(desk, ledger)
+    changed = simple_ledger(tmp_path / "changed.xlsx", [["张建国", workbooks.ZHANG, "", "", "13900000000", "阳光花园", "9", "", "901", "", ""]])
+    versions = sorted(map(tuple, desk.conn.execute("SELECT id, version FROM residents")))
+    result = import_ledger(desk, changed, dry_run=True)
+    assert result.updated == 1 and result.dry_run
+    assert sorted(map(tuple, desk.conn.execute("SELECT id, version FROM residents"))) == versions
+    assert desk.conn.execute("SELECT count(*) FROM households").fetchone()[0] == 2
+
+
+def test_the_ledger_file_is_never_modified(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    digest = sha(ledger)
+    run(capsys, "--db", cli_db, "import-ledger", ledger, "--dry-run")
+    run(capsys, "--db", cli_db, "import-ledger", ledger, "--rejects", tmp_path / "rejects.xlsx")
+    analyse(ledger)
+    assert sha(ledger) == digest
+    code, _out, err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--rejects", ledger)
+    assert code == 1 and "台账.xlsx" in err and sha(ledger) == digest
+
+
+def test_text_summary_in_chinese(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--rejects", tmp_path / "退回.xlsx")
+    assert code == 0
+    assert "新增 3 人" in out and "退回 11 行" in out and "第 7 行，公民身份号码" in out and "退回.xlsx" in out
+
+
+# --- the rejects workbook ----------------------------------------------------------------------------------------
+
+def test_rejects_workbook_round_trip(capsys, cli_db, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    rejects = tmp_path / "退回.xlsx"
+    run(capsys, "--db", cli_db, "import-ledger", ledger, "--rejects", rejects)
+    rows = python_calamine.CalamineWorkbook.from_path(str(rejects)).get_sheet_by_index(0).to_python()
+    assert rows[0] == MESSY_HEADERS + ["原行号", "问题"]
+    body = rows[1:]
+    assert [int(r[-2]) for r in body] == sorted(MESSY_REJECTED)
+    by_row = {int(r[-2]): r for r in body}
+    id_column = MESSY_HEADERS.index("公民身份号码")
+    assert all(isinstance(r[id_column], str) for r in body)               # id numbers are text cells
+    assert by_row[9][id_column] == workbooks.ZHAO_BAD
+    assert by_row[9][MESSY_HEADERS.index("小区")] == "阳光花园"            # merged cells filled in
+    assert by_row[18][-1].startswith("人员类别：") and "网格长" in by_row[18][-1]
+
+    # The clerk corrects the rows in the rejects workbook and imports it as it is.
+    book = openpyxl.load_workbook(rejects)
+    ws = book.active
+    fixes = {7: {"公民身份号码": workbooks.ZHANG_WEI}, 9: {"公民身份号码": workbooks.ZHAO},
+             11: {"公民身份号码": workbooks.SUN}, 12: {"出生日期": "1990/2/28"}, 13: {"联系电话(手机)": "13800000013"},
+             14: {"小区": "阳光花园", "楼栋": "9", "房号": "901"}, 16: {"出生日期": "1980-05-05"}, 17: {"性别": "女"},
+             18: {"人员类别": "独居老人"}, 19: {"姓名": "钱多"}}
+    for r in range(ws.max_row, 1, -1):
+        original = int(ws.cell(r, len(MESSY_HEADERS) + 1).value)
+        if original == 15:  # the second row of 张建国: the clerk deletes it
+            ws.delete_rows(r)
+        for header, value in fixes.get(original, {}).items():
+            ws.cell(r, MESSY_HEADERS.index(header) + 1).value = value
+    book.save(rejects)
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", rejects, "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["imported"], result["updated"], result["rejected"]) == (len(fixes), 0, [])
+    conn = sqlite3.connect(cli_db)
+    assert conn.execute("SELECT count(*) FROM residents").fetchone()[0] == len(MESSY_IMPORTED) + len(fixes)
+    assert conn.execute("SELECT household_id FROM residents WHERE name = '张伟'").fetchone()[0] == \
+        conn.execute("SELECT household_id FROM residents WHERE name = '张建国'").fetchone()[0]
+
+
+def test_duplicate_of_an_existing_resident_in_a_later_file_updates_instead(desk, tmp_path):
+    """Only duplicates within one file are refused; the same id number in a later file is an update."""
+    import_ledger(desk, messy_ledger(tmp_path / "a.xlsx"))
+    again = simple_ledger(tmp_path / "b.xlsx", [["张建国", workbooks.ZHANG, "", "", "", "阳光花园", "8", "", "101", "", ""]])
+    result = import_ledger(desk, again)
+    assert (result.updated, result.rejected) == (1, [])
+    assert residents(desk.conn)["张建国"]["building"] == "8"
+
+
+def test_write_rejects_refuses_to_overwrite_the_ledger(desk, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    digest = sha(ledger)
+    result = import_ledger(desk, ledger, dry_run=True)
+    with pytest.raises(LedgerFileError):
+        write_rejects(result, analyse(ledger), ledger)
+    assert sha(ledger) == digest
+
+
+# --- updates and matching ---------------------------------------------------------------------------------------
+
+def test_a_row_with_a_known_id_number_updates_keeps_empty_fields_and_moves(desk, tmp_path):
+    number = make_id(date(1950, 2, 3), "F", 40)
+    household = register.create_household(desk, {"estate": "阳光花园", "building": "1", "unit": "1", "room": "101"})
+    rid = register.create_resident(desk, household, {"name": "刘桂兰", "id_number": number, "phone": "13811112222",
+                                                     "care_notes": "腿脚不便", "care_categories": ["disabled"]})
+    ledger = simple_ledger(tmp_path / "l.xlsx", [["刘桂兰", number, "", "", "", "阳光花园", "2号楼", "3单元", "502室", "", "空巢老人"]])
+    result = import_ledger(desk, ledger)
+    assert (result.imported, result.updated, result.unchanged) == (0, 1, 0)
+    moved = register.resident(desk.conn, rid)
+    assert moved["phone"] == "13811112222" and moved["care_notes"] == "腿脚不便"       # left empty: kept
+    assert moved["care_categories"] == ["empty_nest"]                                 # given: replaced
+    assert (moved["building"], moved["unit"], moved["room"]) == ("2", "3", "502") and moved["household_id"] != household
+
+
+def test_a_row_without_id_number_matches_the_same_name_in_the_household(desk, tmp_path):
+    household = register.create_household(desk, {"estate": "阳光花园", "building": "1", "room": "101"})
+    rid = register.create_resident(desk, household, {"name": "马长顺", "phone": "13811112222"})
+    ledger = simple_ledger(tmp_path / "l.xlsx", [["马 长顺", "", "男", "", "13833334444", "阳光花园", "1栋", "", "101", "户主", ""],
+                                                 ["马小军", "", "男", "", "", "阳光花园", "1栋", "", "101", "子", ""]])
+    result = import_ledger(desk, ledger)
+    assert (result.imported, result.updated) == (1, 1)
+    assert register.resident(desk.conn, rid)["phone"] == "13833334444"
+
+
+def test_an_id_number_is_added_to_the_same_name_without_one(desk, tmp_path):
+    household = register.create_household(desk, {"estate": "阳光花园", "building": "1", "room": "101"})
+    rid = register.create_resident(desk, household, {"name": "马长顺", "birth_date": "1950-01-01", "gender": "F"})
+    number = make_id(date(1951, 5, 5), "M", 41)
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["马长顺", number, "", "", "", "阳光花园", "1", "", "101", "", ""]]))
+    assert result.updated == 1
+    updated = register.resident(desk.conn, rid)
+    assert (updated["id_number"], updated["birth_date"], updated["gender"]) == (number, "1951-05-05", "M")
+
+
+def test_same_name_twice_in_one_household_without_id_numbers_is_a_duplicate(desk, tmp_path):
+    ledger = simple_ledger(tmp_path / "l.xlsx", [["马长顺", "", "", "", "", "阳光花园", "1", "", "101", "", ""],
+                                                 ["马长顺", "", "", "", "", "阳光花园", "1", "", "101", "", ""]])
+    result = import_ledger(desk, ledger)
+    assert result.imported == 1 and [(r.row, r.column) for r in result.rejected] == [(3, "姓名")]
+    assert "第 2 行" in result.rejected[0].reason
+
+
+def test_residence_type_political_status_relations_and_status(desk, tmp_path):
+    headers = ["姓名", "小区", "楼号", "房间号", "关系", "政治面貌", "房屋性质", "人员状态", "重点人群"]
+    rows = [["甲", "阳光花园", "1", "101", "本人", "预备党员", "出租", "在住", "低保户/残疾"],
+            ["乙", "阳光花园", "1", "101", "儿媳", "群众", "", "已迁出", "无"],
+            ["丙", "阳光花园", "1", "101", "孙女", "", "", "去世", "高龄 退伍军人"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, headers))
+    assert result.imported == 3
+    people = residents(desk.conn)
+    assert (people["甲"]["relation"], json.loads(people["甲"]["care_categories"])) == ("head", ["hardship", "disabled", "party_member"])
+    assert people["甲"]["residence_type"] == "rented"
+    assert (people["乙"]["relation"], people["乙"]["status"], people["乙"]["care_categories"]) == ("child_in_law", "moved_out", "[]")
+    assert (people["丙"]["relation"], people["丙"]["status"]) == ("grandchild", "deceased")
+    assert json.loads(people["丙"]["care_categories"]) == ["aged_80", "veteran"]
+
+
+def test_political_status_adds_and_removes_party_member_on_update(desk, tmp_path):
+    headers = ["姓名", "小区", "楼栋", "房号", "人员类别", "政治面貌"]
+    import_ledger(desk, simple_ledger(tmp_path / "a.xlsx", [["甲", "阳光花园", "1", "101", "独居老人", "中共党员"]], headers))
+    assert json.loads(residents(desk.conn)["甲"]["care_categories"]) == ["elderly_alone", "party_member"]
+    result = import_ledger(desk, simple_ledger(tmp_path / "b.xlsx", [["甲", "阳光花园", "1", "101", "", "群众"]], headers))
+    assert result.updated == 1 and json.loads(residents(desk.conn)["甲"]["care_categories"]) == ["elderly_alone"]
+
+
+def test_category_order_alone_is_no_change(desk, tmp_path):
+    headers = ["姓名", "小区", "楼栋", "房号", "人员类别"]
+    import_ledger(desk, simple_ledger(tmp_path / "a.xlsx", [["甲", "阳光花园", "1", "101", "独居老人、退役军人"]], headers))
+    result = import_ledger(desk, simple_ledger(tmp_path / "b.xlsx", [["甲", "阳光花园", "1", "101", "退伍军人，孤寡老人"]], headers))
+    assert result.unchanged == 1
+
+
+# --- cells as spreadsheets store them ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("birth", ["1949-10-01", "1949.10.1", "1949/10/1", "1949年10月1日", "19491001", "１９４９．１０．０１",
+                                   date(1949, 10, 1), datetime(1949, 10, 1), "1949.10", "1949年10月", 194910, 1949.1, 18172,
+                                   " 1949-10-01 "])
+def test_birth_dates_in_every_format_agree_with_the_id_number(desk, tmp_path, birth):
+    number = make_id(date(1949, 10, 1), "M", 50)
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", number, "男", birth, "", "阳光花园", "1", "", "101", "", ""]]))
+    assert result.imported == 1, result.rejected
+
+
+def test_a_year_and_month_without_id_number_is_refused(desk, tmp_path):
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", "", "男", "1949.10", "", "阳光花园", "1", "", "101", "", ""]]))
+    assert [(r.column, "出生年月" in r.reason) for r in result.rejected] == [("出生日期", True)]
+
+
+@pytest.mark.parametrize("birth", [1949, 1949.1, "1949"])
+def test_a_year_typed_as_a_number_is_not_read_as_a_day_count(desk, tmp_path, birth):
+    """Excel makes 1949 or 1949.10 a number; as a day count it would be a date in 1905."""
+    with pytest.raises(rules.FieldError):
+        rules.parse_date(birth)
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", "", "男", birth, "", "阳光花园", "1", "", "101", "", ""]]))
+    assert [r.column for r in result.rejected] == ["出生日期"]
+
+
+def test_a_month_cell_on_the_first_agrees_with_the_id_number(desk, tmp_path):
+    """A date cell formatted as year-month holds the 1st of the month."""
+    number = make_id(date(1949, 10, 17), "M", 51)
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", number, "", date(1949, 10, 1), "", "阳光花园", "1", "", "101", "", ""]]))
+    assert result.imported == 1
+
+
+@pytest.mark.parametrize("cell, imported", [(float(370102194910011234), False), (370102194910011234, False), ("3.70102E+17", False),
+                                            ("3.70102e17", False), (370102491001123, True), ("370102491001123", True)])
+def test_id_numbers_that_excel_made_numbers(desk, tmp_path, cell, imported):
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", cell, "", "", "", "阳光花园", "1", "", "101", "", ""]]))
+    assert result.imported == int(imported)
+    if not imported:
+        assert "丢失" in result.rejected[0].reason and result.rejected[0].column == "身份证号"
+
+
+def test_masked_numbers_are_refused_with_a_clear_reason(desk, tmp_path):
+    rows = [["甲", "370102********1234", "", "", "", "阳光花园", "1", "", "101", "", ""],
+            ["乙", "", "", "", "138****5678", "阳光花园", "1", "", "102", "", ""]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows))
+    assert [(r.row, r.column, "隐去" in r.reason) for r in result.rejected] == [(2, "身份证号", True), (3, "联系电话", True)]
+
+
+def test_numbers_stored_as_numbers_and_full_width_digits(desk, tmp_path):
+    number = make_id(date(1980, 1, 1), "F", 52)
+    rows = [["  王  丽 ", workbooks.fullwidth(number.lower()), "女", "", 13812345678, "阳光花园", 6.0, 2, 301.0, "", ""]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows))
+    assert result.imported == 1
+    person = residents(desk.conn)["王丽"]
+    assert (person["phone"], person["id_number"], person["building"], person["unit"], person["room"]) == \
+        ("13812345678", number, "6", "2", "301")
+
+
+# --- headers ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header, field", [
+    ("姓名", "name"), ("姓　名", "name"), ("*姓名", "name"), ("姓名\n（必填）", "name"), ("身份证号码", "id_number"),
+    ("公民身份号码", "id_number"), ("证件号码", "id_number"), ("出生年月", "birth_date"), ("手机号码", "phone"),
+    ("联系电话(手机)", "phone"), ("联系电话（手机）", "phone"), ("联系方式", "phone"), ("所在小区", "estate"),
+    ("楼栋号", "building"), ("楼", "building"), ("单元号", "unit"), ("门牌号", "room"), ("室", "room"),
+    ("家庭住址", "address"), ("现住址", "address"), ("与户主关系", "relation"), ("重点人员类别", "care_categories"),
+    ("特殊人群", "care_categories"), ("居住状态", "residence_type"), ("照护说明", "care_notes"), ("特殊情况", "care_notes"),
+    ("紧急联系人", "emergency_contact"), ("紧急联系电话", "emergency_phone"), ("备注", "notes"), ("序号", None),
+    ("年龄", None), ("民族", None), ("户籍派出所", None),
+])
+def test_header_wordings(header, field):
+    assert columns.header_field(header) == field
+
+
+def test_header_row_under_title_rows_and_two_row_headers(tmp_path):
+    analysis = analyse(messy_ledger(tmp_path / "台账.xlsx"))
+    assert analysis.header_row == 4 and analysis.sheet == "Sheet1"
+    assert [c.header for c in analysis.columns] == MESSY_HEADERS
+    assert analysis.mapping[1] == "name" and analysis.mapping[5] == "estate" and 0 not in analysis.mapping
+    assert analysis.data_rows == 17 and analysis.preview[0][1] == " 张建国 " and analysis.preview[1][5] == "阳光花园"
+    assert analysis.warnings == []
+
+
+def test_a_header_without_text_is_named_by_its_column_letter(desk, tmp_path):
+    rows = [["姓名", "小区", "楼栋", "房号", ""], ["甲", "阳光花园", "1", "101", "13800001111"]]
+    ledger = write_workbook(tmp_path / "l.xlsx", rows)
+    analysis = analyse(ledger)
+    assert analysis.columns[4].header == "E" and analysis.columns[4].field is None
+    result = import_ledger(desk, ledger, mapping={**analysis.mapping, 4: "phone"})
+    assert result.imported == 1 and residents(desk.conn)["甲"]["phone"] == "13800001111"
+
+
+def test_the_mapping_overrides_the_detected_one(desk, tmp_path):
+    rows = [["姓名", "身份证号", "小区", "楼栋", "房号", "备注"],
+            ["甲", "", "阳光花园", "1", "101", "13800001111"]]
+    ledger = write_workbook(tmp_path / "l.xlsx", rows)
+    mapping = analyse(ledger).mapping
+    assert mapping[5] == "notes"
+    mapping[5] = "phone"
+    del mapping[1]
+    result = import_ledger(desk, ledger, mapping=mapping)
+    assert result.imported == 1 and residents(desk.conn)["甲"]["phone"] == "13800001111"
+    with pytest.raises(LedgerFileError):
+        import_ledger(desk, ledger, mapping={2: "estate"})
+
+
+def test_an_address_column_is_split_and_its_estate_recognised(desk, tmp_path):
+    register.create_household(desk, {"estate": "幸福里", "building": "1", "room": "101"})
+    headers = ["姓名", "小区名称", "家庭住址"]
+    rows = [["甲", "阳光花园", "阳光花园3号楼2单元301室"], ["乙", "", "幸福里12栋501"], ["丙", "阳光花园", "3-2-302"],
+            ["丁", "", "绿城一期5幢1单元101室"], ["戊", "", "阳光花园门口"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, headers))
+    people = residents(desk.conn)
+    place = lambda n: (people[n]["estate"], people[n]["building"], people[n]["unit"], people[n]["room"])  # noqa: E731
+    assert place("甲") == ("阳光花园", "3", "2", "301") and place("丙") == ("阳光花园", "3", "2", "302")
+    assert place("乙") == ("幸福里", "12", "", "501") and place("丁") == ("绿城一期", "5", "1", "101")
+    assert [(r.row, r.column) for r in result.rejected] == [(6, "家庭住址")]
+
+
+def test_blank_rows_footers_and_repeated_headers_are_skipped(desk, tmp_path):
+    rows = [["姓名", "小区", "楼栋", "房号"], ["甲", "阳光花园", "1", "101"], [], ["姓名", "小区", "楼栋", "房号"],
+            ["乙", "阳光花园", "1", "102"], ["合计：2人"], ["填表人：李晓梅"], ["制表日期：2026-11-20"]]
+    result = import_ledger(desk, write_workbook(tmp_path / "l.xlsx", rows))
+    assert (result.imported, result.rejected, result.skipped) == (2, [], 5)
+
+
+def test_the_sheet_holding_the_ledger_is_picked(desk, tmp_path):
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active["A1"] = "本表由社区填写"
+    data = book.create_sheet("居民")
+    for row in (["姓名", "小区", "楼栋", "房号"], ["甲", "阳光花园", "1", "101"]):
+        data.append(row)
+    book.save(path)
+    assert analyse(path).sheet == "居民"
+    assert import_ledger(desk, path).imported == 1
+
+
+# --- refused files ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, content", [("text.xlsx", b"hello"), ("empty.xlsx", b""), ("zip.xlsx", b"PK\x03\x04junk"),
+                                           ("notes.txt", b"hello"), ("data.csv", "姓名,小区\n甲,阳光花园\n".encode())])
+def test_a_file_that_is_not_a_workbook_exits_1_naming_it(capsys, cli_db, tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = snapshot(cli_db)
+    code, out, err = run(capsys, "--db", cli_db, "import-ledger", path, "--json")
+    assert code == 1 and out == "" and err.count("\n") == 1 and name in err and "Traceback" not in err
+    assert snapshot(cli_db) == before
+
+
+@pytest.mark.parametrize("rows", [[["序号", "身份证号", "联系电话"], [1, "x", "y"]], [], [["阳光社区居民台账"]]])
+def test_a_workbook_without_a_name_column_exits_1(capsys, cli_db, tmp_path, rows):
+    path = write_workbook(tmp_path / "无姓名.xlsx", rows)
+    code, out, err = run(capsys, "--db", cli_db, "import-ledger", path)
+    assert code == 1 and out == "" and "无姓名.xlsx" in err and "姓名" in err and err.count("\n") == 1
+
+
+def test_a_missing_file_and_usage_errors(capsys, cli_db, tmp_path):
+    code, _out, err = run(capsys, "--db", cli_db, "import-ledger", tmp_path / "nope.xlsx")
+    assert code == 1 and "nope.xlsx" in err
+    assert run(capsys, "--db", cli_db, "import-ledger")[0] == 2
+    assert run(capsys, "--db", cli_db, "import-ledger", "a.xlsx", "--frobnicate")[0] == 2
+    assert run(capsys, "--db", cli_db, "export-ledger")[0] == 2
+
+
+def test_import_into_a_database_without_station_exits_1(capsys, db_path, tmp_path):
+    ledger = messy_ledger(tmp_path / "台账.xlsx")
+    Session.open(db_path, Actor.command_line()).close()
+    code, _out, err = run(capsys, "--db", db_path, "import-ledger", ledger)
+    assert code == 1 and "init" in err
+
+
+# --- one transaction ----------------------------------------------------------------------------------------------
+
+def test_a_failure_in_the_middle_leaves_the_database_as_it_was(desk, db_path, tmp_path, monkeypatch):
+    import_ledger(desk, simple_ledger(tmp_path / "first.xlsx", [["老住户", "", "", "", "", "阳光花园", "1", "", "101", "", ""]]))
+    before = snapshot(db_path)
+    calls = []
+    original = register.add_resident
+
+    def failing(change, household_id, values):
+        calls.append(values["name"])
+        if len(calls) == 3:
+            raise RuntimeError("disk unplugged")
+        return original(change, household_id, values)
+
+    monkeypatch.setattr(register, "add_resident", failing)
+    with pytest.raises(RuntimeError):
+        import_ledger(desk, messy_ledger(tmp_path / "台账.xlsx"))
+    assert len(calls) == 3
+    assert snapshot(db_path) == before
+
+
+def test_cancel_leaves_nothing_and_progress_is_reported(desk, db_path, tmp_path):
+    rows = [["甲{n}".format(n=n), "", "", "", "", "阳光花园", str(n // 100 + 1), "", str(101 + n % 100), "", ""] for n in range(700)]
+    ledger = simple_ledger(tmp_path / "l.xlsx", rows)
+    before = snapshot(db_path)
+    seen = []
+    with pytest.raises(Cancelled):
+        import_ledger(desk, ledger, progress=lambda done, total: seen.append((done, total)), cancelled=lambda: len(seen) >= 2)
+    assert snapshot(db_path) == before and seen[0] == (0, 700)
+    seen.clear()
+    result = import_ledger(desk, ledger, progress=lambda done, total: seen.append((done, total)))
+    assert result.imported == 700 and seen[-1] == (700, 700) and len(seen) >= 3
+
+
+# --- properties ---------------------------------------------------------------------------------------------------
+
+_names = st.text(alphabet="王李张刘陈杨黄赵吴周建国秀英丽华", min_size=2, max_size=3)
+_people = st.lists(st.tuples(_names, st.booleans(), st.integers(0, 499), st.sampled_from("MF"),
+                             st.dates(date(1930, 1, 1), date(2015, 12, 31)), st.integers(1, 3), st.integers(101, 103),
+                             st.sampled_from(["", "独居老人", "空巢老人、残疾人", "80岁以上，低保户"]),
+                             st.sampled_from(["", "138 0000 {n:04d}", "０５３１－８８８８{n:04d}"])),
+                   min_size=1, max_size=12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=_people)
+def test_reimport_is_idempotent(people):
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        rows = []
+        for n, (name, with_id, seq, sex, birth, building, room, categories, phone_) in enumerate(people):
+            number = make_id(birth, sex, seq) if with_id else ""
+            rows.append([name, number, "男" if sex == "M" else "女", birth, phone_.format(n=n), "阳光花园", building, "",
+                         room, "", categories])
+        ledger = simple_ledger(folder / "l.xlsx", rows)
+        with Session.open(folder / "s.db", Actor.command_line()) as session:
+            station.init_station(session, "站", "社区")
+            first = import_ledger(session, ledger)
+            versions = sorted(map(tuple, session.conn.execute("SELECT id, version FROM residents")))
+            second = import_ledger(session, ledger)
+            assert (second.imported, second.updated, second.rejected) == (0, 0, first.rejected)
+            assert second.unchanged == first.imported + first.updated + first.unchanged
+            assert sorted(map(tuple, session.conn.execute("SELECT id, version FROM residents"))) == versions
+
+
+def test_the_api_the_window_uses(tmp_path):
+    analysis = analyse(messy_ledger(tmp_path / "台账.xlsx"))
+    index, header, field = analysis.columns[3]
+    assert (index, header, field) == (3, "公民身份号码", "id_number")
+    assert set(ledger_import.FIELDS) >= {"name", "id_number", "phone", "estate", "building", "unit", "room", "address"}
