@@ -44,6 +44,7 @@ from redstation.excel.writing import SheetWriter, new_workbook
 from redstation.i18n import _
 from redstation.services import register as registry
 from redstation.services.session import Session, Write
+from redstation.store import db
 
 SCAN_ROWS = 30        # the header row is looked for in this many rows from the top
 PREVIEW_ROWS = 20
@@ -572,19 +573,15 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
         if not any(c.field == "name" for c in columns):
             raise LedgerFileError(_("{path}: no column holds the names (姓名)").format(path=path))
         result = ImportResult(path, grid.name, header_index + 1, columns, dry_run)
-        # A bigger page cache while the rows go in: every row touches several indexes keyed by random ids.
-        cache_size = session.conn.execute("PRAGMA cache_size").fetchone()[0]
-        session.conn.execute("PRAGMA cache_size = {kib}".format(kib=-min(CACHE_MB, 8 + grid.height // 1000) * 1024))
         try:
-            with session.write("ledger.import", "residents", detail={"file": path.name, "sheet": grid.name}) as change:
+            with db.page_cache(session.conn, min(CACHE_MB, 8 + grid.height // 1000)), \
+                    session.write("ledger.import", "residents", detail={"file": path.name, "sheet": grid.name}) as change:
                 _Importer(change, columns, result, progress, cancelled).run(grid, header_index)
                 change.detail.update(result.counts())
                 if dry_run:
                     raise _DryRun()
         except _DryRun:
             pass
-        finally:
-            session.conn.execute("PRAGMA cache_size = {size}".format(size=int(cache_size)))
         return result
     finally:
         book.close()

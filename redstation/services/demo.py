@@ -30,6 +30,7 @@ from redstation.i18n import _
 from redstation.services import users as user_service
 from redstation.services.session import Session, Write
 from redstation.services.station import _create_station
+from redstation.store import db
 
 DEMO_PASSWORD = "demo1234"
 STATION_NAME = "阳光社区红色物业服务站"
@@ -976,18 +977,12 @@ def generate(session: Session, households: int, seed: int = 1, now: datetime | N
                 gc.enable()
         rows_total = sum(len(rows) for rows in gen.rows.values()) or 1
         written = 0
-        # A big page cache while the rows go in: random UUID keys touch every index page, and
-        # with the default 2 MB SQLite would spill and re-read pages all through the transaction.
-        cache_size = change.conn.execute("PRAGMA cache_size").fetchone()[0]
-        change.conn.execute("PRAGMA cache_size = {kib}".format(kib=-min(512, 16 + rows_total // 2000) * 1024))
-        try:
+        with db.page_cache(change.conn, min(512, 16 + rows_total // 2000)):
             for table in TABLES:
                 rows = gen.rows[table]
                 change.insert_many(table, rows)
                 written += len(rows)
                 tick(2 * households + households * written // rows_total)
-        finally:
-            change.conn.execute("PRAGMA cache_size = {size}".format(size=int(cache_size)))
         made = {
             "households": len(gen.rows["households"]),
             "residents": len(gen.rows["residents"]),

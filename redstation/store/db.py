@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -156,3 +157,18 @@ def _refresh_search(conn: sqlite3.Connection) -> None:
 
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+@contextmanager
+def page_cache(conn: sqlite3.Connection, mib: int):
+    """A page cache of ``mib`` MiB for a bulk write, the usual one afterwards.
+
+    Rows keyed by random UUIDs touch every index page; with SQLite's default 2 MB cache a
+    big transaction would spill and re-read pages all the way through.
+    """
+    usual = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA cache_size = {kib}".format(kib=-int(mib) * 1024))
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA cache_size = {size}".format(size=int(usual)))
