@@ -75,11 +75,12 @@ def test_building_unit_and_room_are_normalised(written, key):
 
 
 def test_query_terms_are_classified():
-    assert index.parse("  张长锁  zcs ZHĀNG 5678 123X ３－３０４ 3号楼1单元304室 ") == [
-        index.Term("name", "张长锁"), index.Term("pinyin", "zcs"), index.Term("pinyin", "zhang"), index.Term("digits", "5678"),
+    assert index.parse("  张长锁  zcs 5678 ZHĀNG 123X ３－３０４ 3号楼1单元304室 ") == [
+        index.Term("name", "张长锁"), index.Term("pinyin", "zcs"), index.Term("digits", "5678"), index.Term("pinyin", "zhang"),
         index.Term("digits", "123x"), index.Term("room", "3-304"), index.Term("room", "3-1-304")]
-    assert index.parse("xi'an zhang-san 张·三") == [index.Term("pinyin", "xian"), index.Term("pinyin", "zhangsan"),
-                                                   index.Term("name", "张三")]
+    assert index.parse("xi'an 张·三 zhang-san li si 3-304 wu") == [
+        index.Term("pinyin", "xian"), index.Term("name", "张三"), index.Term("pinyin", "zhangsanlisi"),
+        index.Term("room", "3-304"), index.Term("pinyin", "wu")]
     assert index.parse("   ") == index.parse("") == index.parse(None) == index.parse("·，") == []
 
 
@@ -121,7 +122,8 @@ def test_pinyin_initials_over_every_reading(desk):
     assert names(desk, "wzs") == []
 
 
-@pytest.mark.parametrize("typed", ["zhangchangsuo", "zhang", "zhangch", "zhangchangs", "changsuo", "cs", "zhāngchángsuǒ"])
+@pytest.mark.parametrize("typed", ["zhangchangsuo", "zhang", "zhangch", "zhangchangs", "changsuo", "cs", "zhāngchángsuǒ",
+                                   "zhang chang suo", "Zhang Changsuo", "z c s"])
 def test_full_pinyin_and_what_is_typed_on_the_way(desk, typed):
     add(desk, "张长锁", "王五")
     assert names(desk, typed) == ["张长锁"]

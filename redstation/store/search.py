@@ -172,8 +172,9 @@ def _is_address(word: str) -> bool:
 def parse(text: str | None) -> list[Term]:
     """The whitespace-separated terms of a query, normalised and classified; empty for a blank query.
 
-    Chinese is a name (or an estate), letters are pinyin, digits (with a final x) the tail of a
-    phone or id number or a room, anything else (3-304, 3号楼1单元304室) a building-room.
+    Chinese is a name (or an estate), letters are pinyin (words of pinyin in a row are one name:
+    zhang san), digits (with a final x) the tail of a phone or id number or a room, anything
+    else (3-304, 3号楼1单元304室) a building-room.
     """
     plain = unicodedata.normalize("NFD", _fold(text).replace("ü", "v"))
     plain = unicodedata.normalize("NFC", "".join(c for c in plain if not unicodedata.combining(c)))  # zhāng -> zhang
@@ -183,6 +184,8 @@ def parse(text: str | None) -> list[Term]:
         if _HAN.search(word) and not _is_address(word):
             terms.append(Term("name", letters))
         elif letters.isascii() and letters.isalpha():   # also xi'an, zhang-san
+            if terms and terms[-1].kind == "pinyin":     # zhang chang suo is one name
+                letters = terms.pop().text + letters
             terms.append(Term("pinyin", letters))
         elif _DIGITS.fullmatch(word):
             terms.append(Term("digits", word))

@@ -217,7 +217,7 @@ def bench_search(folder: Path, path: Path) -> None:
     seconds, conn = timed(lambda: db.connect(search_path))
     residents = conn.execute("SELECT count(*) FROM search_keys").fetchone()[0]
     size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%'").fetchone()[0] or 0
-    print("search at street scale: {h:,} households, {r:,} residents in the index ({path})".format(
+    print("search: {h:,} households, {r:,} residents in the index ({path})".format(
         h=conn.execute("SELECT count(*) FROM households WHERE deleted = 0").fetchone()[0], r=residents, path=search_path))
     print("{name:<34} {s:8.2f} s   ({k:,.0f} residents per second; index {mb:.0f} MB of {total:.0f} MB)".format(
         name="build the index (migration 2)", s=seconds, k=residents / seconds, mb=size / 1e6,
