@@ -158,6 +158,8 @@ def test_phone_tail_any_length_and_the_whole_number(desk):
     assert names(desk, "5678") == ["张三"] and names(desk, "8") == ["张三"] and names(desk, "45678") == ["张三"]
     assert names(desk, "13812345678") == ["张三"] and names(desk, "0000") == ["王五"]
     assert names(desk, "1234") == []
+    for written in ("138-1234-5678", "138 1234 5678", "+86 138 1234 5678", "(+86)13812345678"):
+        assert names(desk, written) == ["张三"], written
 
 
 def test_id_number_tail_with_x(desk):

@@ -46,6 +46,7 @@ ESTATE_MARK = "\ue000"  # a private-use character: unicode61 keeps it inside the
 _ADDRESS_WORDS = re.compile("号楼|单元|栋|幢|座|室|号|#")
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _DIGITS = re.compile(r"\d+x?")
+_PHONE = re.compile(r"(?:86)?(1[3-9]\d{9})")
 
 
 # ---- normalising ---------------------------------------------------------------------------
@@ -176,6 +177,9 @@ def parse(text: str | None) -> list[Term]:
     zhang san), digits (with a final x) the tail of a phone or id number or a room, anything
     else (3-304, 3号楼1单元304室) a building-room.
     """
+    phone_number = _PHONE.fullmatch(re.sub(r"[\s\-()+]", "", _fold(text)))
+    if phone_number:  # 138-1234-5678, 138 1234 5678, +86 13812345678: one number, not three terms
+        return [Term("digits", phone_number.group(1))]
     plain = unicodedata.normalize("NFD", _fold(text).replace("ü", "v"))
     plain = unicodedata.normalize("NFC", "".join(c for c in plain if not unicodedata.combining(c)))  # zhāng -> zhang
     terms = []
