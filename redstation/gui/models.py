@@ -1,7 +1,8 @@
 """Table models over large tables: the model holds the row keys, the rows come a block at a time.
 
-After Anki's browser table model: the key query runs once on the database thread (750,000
-residents are 750,000 integers), ``rowCount`` is known at once, and a block of 256 rows is
+After Anki's browser table model: the key query runs once on a worker (750,000 residents
+are 750,000 integers, two seconds of sorting at street scale, while the database thread
+stays free for the search box), ``rowCount`` is known at once, and a block of 256 rows is
 fetched on the database thread the first time the view asks for one of its cells; until it
 arrives the cells show "…". Nothing here runs SQL on the GUI thread.
 """
@@ -58,7 +59,7 @@ class PagedTableModel(QAbstractTableModel):
         self._generation += 1
         generation = self._generation
         self.loading = True
-        self._taskman.db(self._fetch_keys, lambda outcome: self._keys_loaded(generation, outcome), owner=self)
+        self._taskman.read(self._fetch_keys, lambda outcome: self._keys_loaded(generation, outcome), owner=self)
 
     def refresh(self) -> None:
         """Fetch the shown rows again (records edited, none added or removed): cheap, keeps the position."""

@@ -201,6 +201,20 @@ class TaskManager(QObject):
         self._db_pool.start(_Runnable(task))
         return task
 
+    def read(self, fn: Callable[[Session], Any], on_done: Callable[[Outcome], None] | None = None, *,
+             owner: QObject | None = None) -> Task:
+        """Run a long query ``fn(session)`` on a worker with a connection of its own, beside the database thread.
+
+        For reads that take seconds at street scale (the register's row keys): the database
+        thread stays free for the search box and the forms meanwhile.
+        """
+        path, actor = self._session.path, self._session.actor
+
+        def work(progress, cancelled):
+            with Session.open(path, actor, create=False) as session:
+                return fn(session)
+        return self.run_in_background(work, on_done, owner=owner)
+
     @property
     def busy(self) -> bool:
         return bool(self._running)
