@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import traceback
@@ -306,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         args.db = default_db_path()
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:  # `redstation list residents | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 0
     except RedStationError as exc:
         print("redstation: {message}".format(message=exc), file=sys.stderr)
         return 1

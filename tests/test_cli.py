@@ -181,3 +181,17 @@ def test_cli_does_not_load_qt():
     code = "import sys, redstation.cli; redstation.cli.main(['--version']); print('PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip().endswith("False")
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path):
+    """`redstation list residents --json | head -c 100`: exit 0, nothing on stderr, no error log."""
+    path = tmp_path / "station.db"
+    assert main(["--db", str(path), "demo", "--households", "400", "--seed", "2"]) == 0  # more than a pipe holds
+    env = dict(os.environ, REDSTATION_HOME=str(tmp_path / "home"))
+    command = [sys.executable, "-m", "redstation", "--db", str(path), "list", "residents", "--json"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.read(100).startswith(b'{"items": [')
+    proc.stdout.close()
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == b""
+    assert not (tmp_path / "home" / "logs" / "cli-errors.log").exists()
