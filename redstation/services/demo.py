@@ -724,7 +724,7 @@ class _Generator:
                 offset = pick(interval * 0.05, interval * 0.9)
             cared = [p for p in h["people"] if p["categories"]]
             home_guard = estate_guard[h["estate"]]
-            low, high = (0.7, 1.1) if interval > 86400 else (0.8, 1.05)
+            low, high = (0.6, 0.95) if interval > 86400 else (0.75, 0.97)  # most rounds keep to the interval
             while offset <= horizon:
                 guard = home_guard if random_() < 0.8 else choice(guards)
                 late = 1 if random_() < 0.015 else 0
@@ -738,7 +738,7 @@ class _Generator:
                     escalated_any = escalated_any or row["handling"] == "escalated"
                 rows.append(row)
                 step = interval * uniform(low, high)
-                offset = pick(offset + step - interval * 0.1, offset + step + interval * 0.1)
+                offset = pick(offset + step - interval * 0.03, offset + step + interval * 0.03)
         if not escalated_any and rows:
             row = rows[0]
             h = next(x for x in key if x["id"] == row["household_id"])

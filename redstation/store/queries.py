@@ -16,12 +16,14 @@ def stats(conn: sqlite3.Connection) -> dict[str, int]:
     return {kind: counts[kind] for kind in STAT_KINDS}
 
 
+# A key household: someone living there is in a care category, or the household has its own visit interval.
+KEY_HOUSEHOLD = """h.deleted = 0 AND (h.visit_interval_hours IS NOT NULL OR EXISTS (
+    SELECT 1 FROM residents k WHERE k.household_id = h.id AND k.deleted = 0 AND k.status = 'active'
+    AND k.care_categories <> '[]'))"""
+
+
 def key_household_count(conn: sqlite3.Connection) -> int:
-    """Live households with at least one living, present resident in a care category."""
-    return conn.execute(
-        """SELECT count(*) FROM households h WHERE h.deleted = 0 AND EXISTS (
-               SELECT 1 FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
-               AND r.care_categories <> '[]' AND r.status = 'active')""").fetchone()[0]
+    return conn.execute("SELECT count(*) FROM households h WHERE " + KEY_HOUSEHOLD).fetchone()[0]
 
 
 ADDRESS_SQL = "h.estate || ' ' || h.building || '-' || CASE WHEN h.unit <> '' THEN h.unit || '-' ELSE '' END || h.room"

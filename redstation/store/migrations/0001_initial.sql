@@ -101,9 +101,11 @@ CREATE TABLE visits (                                -- append-only: corrections
     finding     TEXT NOT NULL DEFAULT '',
     handling    TEXT CHECK (handling IN ('on_site', 'escalated')),
     ticket_id   TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED,
-    corrects_id TEXT REFERENCES visits (id) DEFERRABLE INITIALLY DEFERRED,
+    corrects_id TEXT REFERENCES visits (id) DEFERRABLE INITIALLY DEFERRED,   -- this entry replaces that one
+    voided      INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),        -- ... and says it never happened
     notes       TEXT NOT NULL DEFAULT '',
-    CHECK ((outcome = 'normal' AND handling IS NULL) OR (outcome = 'anomaly' AND handling IS NOT NULL))
+    CHECK ((outcome = 'normal' AND handling IS NULL) OR (outcome = 'anomaly' AND handling IS NOT NULL)),
+    CHECK (voided = 0 OR corrects_id IS NOT NULL)
 );
 CREATE INDEX visits_household ON visits (household_id, visited_at);
 CREATE INDEX visits_time ON visits (visited_at);
