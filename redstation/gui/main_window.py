@@ -12,6 +12,7 @@ from redstation.gui.pages import Page
 from redstation.gui.pages.dashboard import DashboardPage
 from redstation.gui.pages.placeholder import PlaceholderPage
 from redstation.gui.pages.register import RegisterPage
+from redstation.gui.pages.visits import VisitsPage
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import TaskManager
@@ -46,12 +47,13 @@ class MainWindow(QMainWindow):
 
         self.dashboard = DashboardPage(session, self.taskman)
         self.register = RegisterPage(session, self.taskman)
+        self.visits = VisitsPage(self.taskman)
+        self.register.panel.visits_requested.connect(self.show_visits_of)
+        self.visits.visit_logged.connect(self.dashboard.refresh)
         self.pages: list[Page] = [
             self.dashboard,
             self.register,
-            PlaceholderPage(_("Home visits"), _(
-                "It will hold the key households' visits: which are due or overdue on each round, logging a visit in a "
-                "few keystrokes, escalating an anomaly into a ticket, and printing the round sheet and visit log.")),
+            self.visits,
             PlaceholderPage(_("Tickets"), _(
                 "It will hold the residents' complaints, consultations, repairs, disputes and suggestions taken at the "
                 "window, with their 5341 deadlines, assignment, callback and a printed receipt.")),
@@ -143,6 +145,11 @@ class MainWindow(QMainWindow):
         """Open a resident's household on the register page (from the search box)."""
         self.show_page(self.pages.index(self.register))
         self.register.show_household(household_id, resident_id)
+
+    def show_visits_of(self, household: dict) -> None:
+        """The visit history of one household (from the register's household view)."""
+        self.show_page(self.pages.index(self.visits))
+        self.visits.show_history(household)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < len(self.pages):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
 
 from redstation.gui.tasks import Outcome, TaskManager
 from redstation.services.session import Session
@@ -26,6 +27,60 @@ class Column:
     title: str
     text: Callable[[dict], str]
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    color: Callable[[dict], str | None] | None = None   # text colour of a cell, e.g. red for overdue
+
+
+def _cell_data(column: Column, row: dict | None, role: int) -> Any:
+    """What a cell of ``row`` shows for ``role``; None where the role has nothing to say."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return column.text(row) if row is not None else None
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return int(column.align.value)
+    if role == Qt.ItemDataRole.ForegroundRole and row is not None and column.color is not None:
+        color = column.color(row)
+        return QColor(color) if color else None
+    if role == Qt.ItemDataRole.ToolTipRole and row is not None:
+        shown = column.text(row)
+        return shown if len(shown) > 12 else None
+    return None
+
+
+class ListTableModel(QAbstractTableModel):
+    """Rows held in a list (a few thousand at most: the round, a household's visits); read-only."""
+
+    def __init__(self, columns: list[Column], parent=None):
+        super().__init__(parent)
+        self._columns = columns
+        self.rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row(self, number: int) -> dict | None:
+        return self.rows[number] if 0 <= number < len(self.rows) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        return _cell_data(self._columns[index.column()], self.rows[index.row()], role)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._columns[section].title
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -137,14 +192,11 @@ class PagedTableModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < len(self._keys)):
             return None
         column = self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            row = self.row(index.row())
-            if row is None:
-                return PENDING if (index.row() // BLOCK) not in self._blocks else ""
-            return column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(column.align.value)
-        return None
+        row = self.row(index.row()) if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                                                Qt.ItemDataRole.ToolTipRole) else None
+        if role == Qt.ItemDataRole.DisplayRole and row is None:
+            return PENDING if (index.row() // BLOCK) not in self._blocks else ""
+        return _cell_data(column, row, role)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:

@@ -31,6 +31,7 @@ QLabel#pageHeader { font-size: 16pt; font-weight: bold; color: #222222; }
 QFrame#headerRule { background: ACCENT; max-height: 2px; }
 QLabel#muted { color: #666666; }
 QLabel#error { color: #c0141c; font-weight: bold; }
+QLabel#success { color: #1d6b2a; font-weight: bold; }
 QLabel#sectionTitle { font-size: 11pt; font-weight: bold; color: #333333; }
 QLabel#dialogHeading { font-size: 14pt; font-weight: bold; color: ACCENT; }
 QFrame#statCard {

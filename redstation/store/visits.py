@@ -79,6 +79,7 @@ _VISIT_ROW = """
            {address} AS address, v.outcome, v.finding, v.handling, v.ticket_id, t.number AS ticket_number, v.notes,
            v.corrects_id, v.voided,
            EXISTS (SELECT 1 FROM visits c WHERE c.corrects_id = v.id AND c.deleted = 0) AS superseded,
+           EXISTS (SELECT 1 FROM visits c WHERE c.corrects_id = v.id AND c.deleted = 0 AND c.voided = 1) AS annulled,
            (SELECT group_concat(r.name, '、') FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
               AND r.status = 'active') AS residents
     FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN tickets t ON t.id = v.ticket_id"""
@@ -86,7 +87,7 @@ _VISIT_ROW = """
 
 def _visit_item(row: sqlite3.Row) -> dict:
     item = dict(row)
-    for key in ("late_entry", "voided", "superseded"):
+    for key in ("late_entry", "voided", "superseded", "annulled"):
         item[key] = bool(item[key])
     item["residents"] = item["residents"] or ""
     return item

@@ -72,6 +72,7 @@ class HouseholdPanel(QWidget):
     """One household: who lives there, what to look out for, whom to call, what happened lately."""
 
     changed = Signal(bool)   # something was saved; True when records were added or removed
+    visits_requested = Signal(dict)  # show this household's visit history: {id, address}
 
     def __init__(self, taskman: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
@@ -97,7 +98,11 @@ class HouseholdPanel(QWidget):
         self.add_member_button = QPushButton(_("Add member"))
         self.edit_member_button = QPushButton(_("Edit member"))
         self.remove_member_button = QPushButton(_("Remove member"))
-        for button in (self.edit_household_button, self.add_member_button, self.edit_member_button, self.remove_member_button):
+        self.visits_button = QPushButton(_("Visit history"))
+        self.visits_button.clicked.connect(
+            lambda: self.view and self.visits_requested.emit({"id": self.view["id"], "address": self.view["address"]}))
+        for button in (self.edit_household_button, self.add_member_button, self.edit_member_button, self.remove_member_button,
+                       self.visits_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         outer.addLayout(buttons)
@@ -226,6 +231,7 @@ class HouseholdPanel(QWidget):
         has_member = self.selected_member() is not None
         self.edit_household_button.setEnabled(has_household)
         self.add_member_button.setEnabled(has_household)
+        self.visits_button.setEnabled(has_household)
         self.edit_member_button.setEnabled(has_member)
         self.remove_member_button.setEnabled(has_member)
 
