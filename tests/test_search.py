@@ -204,6 +204,21 @@ def test_several_terms_must_all_match(desk):
     assert names(desk, "张 9-999") == []
 
 
+@pytest.mark.parametrize("typed", ["阳光花园3-1-304", "阳光花园304", "阳光花园3号楼1单元304室", "阳光花园 3-304"])
+def test_an_estate_written_straight_before_the_room(desk, typed):
+    add(desk, "张三", building="3", room="304")
+    add(desk, "张飞", estate="和谐家园", building="3", room="304")
+    add(desk, "李四", building="3", room="305")
+    assert names(desk, typed) == ["张三"]
+
+
+@pytest.mark.parametrize("typed", ["0531-88886666", "0531 88886666", "053188886666", "(0531)88886666"])
+def test_a_landline_typed_as_a_clerk_writes_it(desk, typed):
+    add(desk, {"name": "王淑珍", "phone": "0531-88886666"})
+    add(desk, {"name": "李四", "phone": "0531-88886667"})
+    assert names(desk, typed) == ["王淑珍"]
+
+
 # ---- status and deletion --------------------------------------------------------------------------------
 
 def test_moved_out_and_deceased_come_after_the_living(desk):

@@ -46,7 +46,8 @@ ESTATE_MARK = "\ue000"  # a private-use character: unicode61 keeps it inside the
 _ADDRESS_WORDS = re.compile("号楼|单元|栋|幢|座|室|号|#")
 _HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _DIGITS = re.compile(r"\d+x?")
-_PHONE = re.compile(r"(?:86)?(1[3-9]\d{9})")
+_PHONE = re.compile(r"(?:86)?(1[3-9]\d{9})|(0\d{9,11})")  # a mobile (maybe with +86), or a landline with its area code
+_ESTATE_AND_ROOM = re.compile(r"([^\d\s]+?)(\d.*)")        # 阳光花园3-2-301: an estate written straight before the room
 
 
 # ---- normalising ---------------------------------------------------------------------------
@@ -178,14 +179,17 @@ def parse(text: str | None) -> list[Term]:
     else (3-304, 3号楼1单元304室) a building-room.
     """
     phone_number = _PHONE.fullmatch(re.sub(r"[\s\-()+]", "", _fold(text)))
-    if phone_number:  # 138-1234-5678, 138 1234 5678, +86 13812345678: one number, not three terms
-        return [Term("digits", phone_number.group(1))]
+    if phone_number:  # 138-1234-5678, 138 1234 5678, +86 13812345678, 0531-88886666: one number, not several terms
+        return [Term("digits", phone_number.group(1) or phone_number.group(2))]
     plain = unicodedata.normalize("NFD", _fold(text).replace("ü", "v"))
     plain = unicodedata.normalize("NFC", "".join(c for c in plain if not unicodedata.combining(c)))  # zhāng -> zhang
     terms = []
     for word in plain.split():
         letters = _alnum(word)
-        if _HAN.search(word) and not _is_address(word):
+        glued = _ESTATE_AND_ROOM.fullmatch(word)
+        if glued and _HAN.search(glued.group(1)) and _is_address(glued.group(2)) and address_key(glued.group(2)):
+            terms += [Term("name", _alnum(glued.group(1))), Term("room", address_key(glued.group(2)))]
+        elif _HAN.search(word) and not _is_address(word):
             terms.append(Term("name", letters))
         elif letters.isascii() and letters.isalpha():   # also xi'an, zhang-san
             if terms and terms[-1].kind == "pinyin":     # zhang chang suo is one name
