@@ -126,3 +126,75 @@ def test_5341_deadlines():
     assert response5341.deadlines("major", t)["resolve_due_at"] == t + timedelta(hours=4)
     complex_ = response5341.deadlines("complex", t)
     assert complex_["plan_due_at"] == t + timedelta(days=1) and complex_["resolve_due_at"] is None
+
+
+# --- the 5341 clock with pauses --------------------------------------------------------------------------------------
+
+T = datetime(2026, 11, 23, 23, 50)
+M = timedelta(minutes=1)
+
+
+def by_stage(found):
+    return {c.stage: c for c in found}
+
+
+def test_a_running_clock_shows_time_left_and_then_overdue_across_midnight():
+    running = by_stage(response5341.clocks("ordinary", T, [], {}, T + 3 * M))
+    assert set(running) == {"onsite", "resolve"}
+    assert running["onsite"].state == "running" and running["onsite"].left == 2 * M
+    assert running["resolve"].due_at == datetime(2026, 11, 24, 0, 20)
+    late = by_stage(response5341.clocks("ordinary", T, [], {"onsite": T + 4 * M}, T + 31 * M))
+    assert late["onsite"].state == "done" and late["resolve"].state == "overdue" and late["resolve"].left == -1 * M
+
+
+def test_done_at_the_deadline_is_on_time_a_second_later_is_late():
+    assert by_stage(response5341.clocks("ordinary", T, [], {"onsite": T + 5 * M}, T + 9 * M))["onsite"].state == "done"
+    just_late = {"onsite": T + 5 * M + timedelta(seconds=1)}
+    assert by_stage(response5341.clocks("ordinary", T, [], just_late, T + 9 * M))["onsite"].state == "done_late"
+
+
+def test_a_pause_moves_the_deadline_by_the_time_waited():
+    pauses = [response5341.Pause(T + 10 * M, T + 70 * M)]          # waited an hour for parts
+    found = by_stage(response5341.clocks("ordinary", T, pauses, {"onsite": T + 3 * M}, T + 80 * M))
+    assert found["resolve"].due_at == T + 90 * M and found["resolve"].state == "running"
+    assert found["resolve"].left == 10 * M
+    done = by_stage(response5341.clocks("ordinary", T, pauses, {"onsite": T + 3 * M, "resolve": T + 85 * M}, T + 99 * M))
+    assert done["resolve"].state == "done"
+
+
+def test_while_paused_the_clock_stands_still_and_says_how_much_is_left():
+    pauses = [response5341.Pause(T + 10 * M, T + 20 * M), response5341.Pause(T + 25 * M, None)]
+    found = by_stage(response5341.clocks("ordinary", T, pauses, {"onsite": T + 2 * M}, T + 500 * M))
+    assert found["resolve"].state == "paused" and found["resolve"].due_at is None
+    assert found["resolve"].left == 15 * M   # 30 allowed, 10 before the first pause and 5 between the two used
+
+
+def test_a_pause_after_a_deadline_passed_does_not_rescue_it():
+    pauses = [response5341.Pause(T + 40 * M, None)]
+    found = by_stage(response5341.clocks("ordinary", T, pauses, {"onsite": T + 2 * M}, T + 60 * M))
+    assert found["resolve"].state == "overdue" and found["resolve"].due_at == T + 30 * M
+
+
+def test_a_stage_done_before_a_pause_is_not_affected_by_it():
+    pauses = [response5341.Pause(T + 10 * M, T + 60 * M)]
+    found = by_stage(response5341.clocks("major", T, pauses, {"onsite": T + 6 * M}, T + 90 * M))
+    assert found["onsite"].state == "done_late"   # a minute late on site; waiting later does not change that
+    assert found["resolve"].due_at == T + timedelta(hours=4) + 50 * M
+
+
+def test_a_complex_issue_has_a_plan_stage_of_one_day():
+    found = by_stage(response5341.clocks("complex", T, [], {"onsite": T + M}, T + 23 * timedelta(hours=1)))
+    assert set(found) == {"onsite", "plan"} and found["plan"].due_at == T + timedelta(days=1)
+
+
+@given(st.lists(st.tuples(st.integers(0, 600), st.integers(1, 120)), max_size=5), st.integers(1, 300))
+def test_the_deadline_is_where_running_time_reaches_the_allowance(raw, allowed_minutes):
+    """Running time (wall time minus waiting) from acceptance to the deadline equals the allowance."""
+    pauses, moment = [], T
+    for gap, length in sorted(raw):
+        start = max(moment, T + gap * M)
+        pauses.append(response5341.Pause(start, start + length * M))
+        moment = start + length * M
+    allowance = allowed_minutes * M
+    due = response5341.due_with_pauses(T, allowance, pauses)
+    assert due - T - response5341.paused_time(pauses, T, due) == allowance
