@@ -177,15 +177,6 @@ TICKET_TEXTS = {
     ],
 }
 
-# Which volunteer skills fit a ticket kind (for assignment).
-KIND_SKILLS = {
-    "repair": ["appliance_repair", "plumbing"],
-    "dispute": ["legal_aid", "counselling"],
-    "consultation": ["legal_aid", "computer"],
-    "complaint": [],
-    "suggestion": [],
-}
-
 CALLBACK_COMMENTS = {
     "satisfied": ["", "", "处理及时，非常满意", "师傅很负责", "谢谢服务站", "效率很高", "态度很好"],
     "basic": ["", "基本解决了", "来得有点晚", "希望以后更快一些", "问题解决了但还有小毛病"],

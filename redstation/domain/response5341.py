@@ -77,7 +77,9 @@ def clocks(severity: str, accepted_at: datetime, pauses: list[Pause], done: dict
     for stage, allowance in allowances(severity).items():
         finished = done.get(stage)
         if finished is not None:
-            due = due_with_pauses(accepted_at, allowance, [p for p in pauses if p.start < finished])
+            # waiting that had not ended when the stage was done ended then: doing the work ends the wait
+            before = [Pause(p.start, min(p.end or finished, finished)) for p in pauses if p.start < finished]
+            due = due_with_pauses(accepted_at, allowance, before)
             found.append(StageClock(stage, DONE if finished <= due else DONE_LATE, due, finished, None))
             continue
         due = due_with_pauses(accepted_at, allowance, pauses)
@@ -100,3 +102,27 @@ def paused_time(pauses: list[Pause], start: datetime, end: datetime) -> timedelt
         if stop > begin:
             total += stop - begin
     return total
+
+
+DUE_SOON_AT_LEAST = timedelta(minutes=10)
+
+
+def due_soon(clock: StageClock, severity: str) -> bool:
+    """A running stage with little time left: a quarter of its allowance, or 10 minutes, whichever is more."""
+    if clock.state != RUNNING:
+        return False
+    return clock.left <= max(allowances(severity)[clock.stage] / 4, DUE_SOON_AT_LEAST)
+
+
+def urgency(found: list[StageClock], severity: str) -> tuple:
+    """A sort key, most urgent first: overdue (longest first), then due soon, then running by deadline, then paused."""
+    overdue = [c.left for c in found if c.state == OVERDUE]
+    if overdue:
+        return (0, min(overdue))
+    running = [c for c in found if c.state == RUNNING]
+    if running:
+        first = min(c.left for c in running)
+        return (1 if any(due_soon(c, severity) for c in running) else 2, first)
+    if any(c.state == PAUSED for c in found):
+        return (3, timedelta(0))
+    return (4, timedelta(0))

@@ -120,6 +120,15 @@ SKILLS = {
     "culture": N_("Culture and arts"),
 }
 
+# Which volunteer skills fit a ticket kind: a repair goes to someone who repairs appliances or pipes.
+KIND_SKILLS = {
+    "repair": ["appliance_repair", "plumbing"],
+    "dispute": ["legal_aid", "counselling"],
+    "consultation": ["legal_aid", "computer"],
+    "complaint": [],
+    "suggestion": [],
+}
+
 ACTIVITY_KINDS = {
     "cleanup": N_("Clean-up"),
     "health_clinic": N_("Health clinic"),

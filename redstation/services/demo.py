@@ -25,7 +25,7 @@ from typing import Callable
 from redstation import RedStationError
 from redstation.domain import demodata as dd
 from redstation.domain import idnumber, response5341
-from redstation.domain.vocab import DEFAULT_VISIT_INTERVAL_HOURS, SKILLS
+from redstation.domain.vocab import DEFAULT_VISIT_INTERVAL_HOURS, KIND_SKILLS, SKILLS
 from redstation.i18n import _
 from redstation.services import users as user_service
 from redstation.services.session import Session, Write
@@ -525,7 +525,7 @@ class _Generator:
 
     def assignee(self, spec: dict) -> tuple[str, str | None, str]:
         rng = self.rng
-        pool = [v for s in dd.KIND_SKILLS[spec["kind"]] for v in self.by_skill[s]]
+        pool = [v for s in KIND_SKILLS[spec["kind"]] for v in self.by_skill[s]]
         if pool and rng.random() < 0.55:
             v = rng.choice(pool)
             return "volunteer", v["id"], v["name"]
