@@ -12,7 +12,7 @@ import os
 import sqlite3
 import sys
 import traceback
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from redstation import NAME, RedStationError, __version__
@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_in.add_argument("--dry-run", action="store_true", help=_("check and count every row, change nothing"))
     ledger_in.add_argument("--rejects", type=Path, metavar="OUT.xlsx",
                            help=_("write the rejected rows to this workbook, to correct and import again"))
+    ledger_in.add_argument("--sheet", metavar="NAME",
+                           help=_("import only this sheet (by default every sheet that holds a ledger)"))
     ledger_in.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     ledger_out = commands.add_parser("export-ledger", help=_("export the households, residents and key households as an Excel ledger"))
@@ -98,7 +100,38 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, metavar="FILE")
 
     commands.add_parser("check", help=_("check the database's integrity and audit log"))
+
+    _add_print_commands(commands)
     return parser
+
+
+# --- print: one subcommand per document ----------------------------------------------------------------------------
+
+def _date(text: str) -> date:
+    """An argparse type: a day written YYYY-MM-DD."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("{text} is not a date written YYYY-MM-DD").format(text=text)) from None
+
+
+def _add_print_commands(commands) -> None:
+    """``redstation print DOCUMENT ...``: each document a subcommand with its own function (``args.print``)."""
+    printer = commands.add_parser("print", help=_("print a document to a PDF file"))
+    documents = printer.add_subparsers(dest="document", metavar="DOCUMENT", required=True)
+
+    sheet = documents.add_parser("round-sheet", help=_("the round sheet of the key households due for a visit"))
+    sheet.add_argument("out", type=Path, metavar="OUT.pdf")
+    sheet.add_argument("--date", type=_date, metavar="DATE", help=_("the day of the round, YYYY-MM-DD (default: now)"))
+    sheet.set_defaults(print=print_round_sheet)
+
+    log = documents.add_parser("visits", help=_("the visit log of a period"))
+    log.add_argument("out", type=Path, metavar="OUT.pdf")
+    log.add_argument("--from", dest="start", type=_date, metavar="DATE",
+                     help=_("first day, YYYY-MM-DD (default: the first day of the month)"))
+    log.add_argument("--to", dest="end", type=_date, metavar="DATE", help=_("last day, YYYY-MM-DD (default: today)"))
+    log.add_argument("--household", metavar="ID", help=_("only this household's visits (its id, as in 'list households')"))
+    log.set_defaults(print=print_visit_log, parser=log)
 
 
 def _open(args, *, create: bool = False) -> Session:
@@ -229,21 +262,40 @@ def cmd_import_ledger(args) -> int:
         if not args.rejects.resolve().parent.is_dir():
             raise RedStationError(_("There is no folder {path} for the rejected rows").format(path=args.rejects.parent))
     with _open(args) as session:
-        result = ledger_import.import_ledger(session, args.file, dry_run=args.dry_run)
-    if args.rejects is not None:
-        ledger_import.write_rejects(result, args.file, args.rejects)
+        # The rejects are written inside the import's transaction: if they cannot be, nothing is imported (exit 1).
+        result = ledger_import.import_ledger(session, args.file, dry_run=args.dry_run, sheet=args.sheet,
+                                             rejects=args.rejects)
     if args.json:
         _print_json(result.as_json())
         return 0
     print(_("{file}: {imported} new residents, {updated} updated, {unchanged} unchanged, {rejected} rows rejected").format(
         file=args.file.name, imported=result.imported, updated=result.updated, unchanged=result.unchanged,
         rejected=len(result.rejected)))
+    if result.households_added:
+        print(_("New households: {count}").format(count=result.households_added))
+    if result.several_sheets or result.skipped_sheets:
+        print(_("Sheets imported: {sheets}").format(sheets=_(", ").join(s.name for s in result.sheets)))
+    if result.skipped_sheets:
+        print(_("Sheets left out: {sheets}").format(sheets=_(", ").join(
+            _("{sheet} ({reason})").format(sheet=name, reason=reason) for name, reason in result.skipped_sheets)))
+    for warning in result.warnings:
+        print(_("Note: {warning}").format(warning=warning))
+    if result.changes:
+        print(_("Updated residents (before → after):"))
+    for change in result.changes:
+        print(_("  {where} {name}: {fields}").format(where=result.place(change.sheet, change.row), name=change.name,
+                                                    fields=change.text()))
+    if result.rejected:
+        print(_("Rejected rows:"))
     for reject in result.rejected[:REJECTS_SHOWN]:
-        print(_("  row {row}, {column}: {reason}").format(row=reject.row, column=reject.column, reason=reject.reason))
+        print(_("  {where}, {column}: {reason}").format(where=result.place(reject.sheet, reject.row), column=reject.column,
+                                                        reason=reject.reason))
     if len(result.rejected) > REJECTS_SHOWN:
         print(_("  … and {count} more").format(count=len(result.rejected) - REJECTS_SHOWN))
-    if args.rejects is not None:
-        print(_("The rejected rows are in {path}: correct them there and import that file").format(path=args.rejects))
+    if result.rejects_path is not None:
+        print(_("The rejected rows are in {path}: correct them there and import that file").format(path=result.rejects_path))
+    elif args.rejects is not None:
+        print(_("No row was rejected: {path} was not written").format(path=args.rejects))
     elif result.rejected:
         print(_("To correct the rejected rows in a workbook, run again with --rejects OUT.xlsx"))
     if args.dry_run:
@@ -253,10 +305,13 @@ def cmd_import_ledger(args) -> int:
 
 def cmd_export_ledger(args) -> int:
     from redstation.excel import ledger_export
+    replaced = args.out.is_file()
     with _open(args) as session:
         counts = ledger_export.export_ledger(session, args.out, unmasked=args.unmasked)
     print(_("Ledger written to {path}: {households} households, {residents} residents, {key_residents} in key households").format(
         path=args.out, **counts))
+    if replaced:
+        print(_("It replaced the file that was there before"))
     if not args.unmasked:
         print(_("Id numbers and phone numbers are partly hidden; --unmasked shows them whole (station manager only)"))
     return 0
@@ -289,9 +344,36 @@ def cmd_check(args) -> int:
     return 0
 
 
+def print_round_sheet(args) -> int:
+    from redstation.printing import visits as documents
+    with _open(args) as session:
+        made = documents.round_sheet(session, args.out, day=args.date)
+    print(_("Round sheet written to {path}: {pages} pages, {households} households ({overdue} overdue, {due} due)").format(
+        path=args.out, **made))
+    return 0
+
+
+def print_visit_log(args) -> int:
+    from redstation.printing import visits as documents
+    if args.start is not None and args.end is not None and args.start > args.end:
+        args.parser.print_usage(sys.stderr)
+        print(_("{prog}: error: --from {start} is after --to {end}").format(
+            prog=args.parser.prog, start=args.start.isoformat(), end=args.end.isoformat()), file=sys.stderr)
+        return 2
+    with _open(args) as session:
+        made = documents.visit_log(session, args.out, start=args.start, end=args.end, household_id=args.household)
+    print(_("Visit log written to {path}: {pages} pages, {rows} entries ({visits} visits that count)").format(
+        path=args.out, **made))
+    return 0
+
+
+def cmd_print(args) -> int:
+    return args.print(args)
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "search": cmd_search,
             "import-ledger": cmd_import_ledger, "export-ledger": cmd_export_ledger,
-            "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check}
+            "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check, "print": cmd_print}
 
 
 def main(argv: list[str] | None = None) -> int:

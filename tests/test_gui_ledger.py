@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
 from redstation.services import station, users  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
-from workbooks import MESSY_IMPORTED, MESSY_REJECTED, ZHANG, messy_ledger, simple_ledger  # noqa: E402
+from workbooks import MESSY_IMPORTED, MESSY_REJECTED, ZHANG, messy_ledger, simple_ledger, three_buildings  # noqa: E402
 
 WAIT_MS = 20_000
 
@@ -131,3 +131,53 @@ def test_export_dialog_writes_a_masked_ledger(qtbot, window, tmp_path):
     cells = [str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row]
     assert "张建国" in cells
     assert ZHANG not in cells and ZHANG[:6] + "********" + ZHANG[-4:] in cells
+
+
+def test_the_dialog_imports_all_sheets_or_the_one_chosen(qtbot, window, tmp_path, db_path):
+    ledger = three_buildings(tmp_path / "花名册.xlsx")
+    dialog = open_import(qtbot, window, ledger)
+    choice = dialog.sheet_choice
+    assert [choice.itemText(n) for n in range(choice.count())] == ["全部工作表（3 个）", "1号楼", "2号楼", "3号楼"]
+    assert choice.currentIndex() == 0 and choice.isEnabled()
+    assert "填表说明" in dialog.summary.text() and "旧表（隐藏的工作表）" in dialog.summary.text()
+    assert not dialog.mapping.isVisible() and dialog.all_sheets_note.isVisible()  # each sheet as recognised
+
+    choice.setCurrentIndex(choice.findText("3号楼"))
+    assert dialog.mapping.isVisible() and not dialog.all_sheets_note.isVisible()
+    assert dialog.mapping.cellWidget(1, 2).isEnabled() and dialog.preview.item(0, 1).text() == "吴三"
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    assert residents(db_path) == {"吴三"}
+
+    choice.setCurrentIndex(0)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    assert not dialog.rejects.isColumnHidden(3)
+    shown = {(dialog.rejects.item(r, 3).text(), dialog.rejects.item(r, 0).text()) for r in range(dialog.rejects.rowCount())}
+    assert shown == {("2号楼", "4"), ("2号楼", "5")}
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    assert residents(db_path) == {"吴三", "赵一", "钱一", "孙二"}
+
+
+def test_the_dialog_shows_the_warnings_and_what_an_import_changes(qtbot, window, tmp_path, db_path):
+    headers = ["姓名", "身份证号", "小区", "楼栋", "房号", "联系电话", "户籍派出所"]
+    first = simple_ledger(tmp_path / "a.xlsx", [["张建国", ZHANG, "阳光花园", "3", "301", "13700007890", "历下"]], headers)
+    dialog = open_import(qtbot, window, first)
+    assert dialog.warnings.isVisible() and "户籍派出所" in dialog.warnings.text() and "无法识别" in dialog.warnings.text()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    assert not dialog.changes.isVisible()
+    dialog.close()
+
+    moved = simple_ledger(tmp_path / "b.xlsx", [["张建国", ZHANG, "阳光花园", "6", "101", "13700007891", ""]], headers)
+    dialog = open_import(qtbot, window, moved)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.changes.isVisible() and dialog.changes.rowCount() == 1 and dialog.changes.isColumnHidden(3)
+    assert dialog.changes.item(0, 1).text() == "张建国"
+    assert dialog.changes.item(0, 2).text() == "地址：阳光花园 3-301 → 阳光花园 6-101；电话：137****7890 → 137****7891"

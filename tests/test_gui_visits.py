@@ -181,3 +181,28 @@ def test_changing_an_interval_changes_the_round(qtbot, window):
     unit.setCurrentIndex(0)   # 20 hours: the veteran visited a day ago is overdue now
     dialog.accept()
     qtbot.waitUntil(lambda: "阳光花园 3-1-401" in round_addresses(page), timeout=WAIT_MS)
+
+
+def pdf_text(path):
+    import subprocess
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_print_round_sheet_opens_the_preview_of_the_households_due(qtbot, window):
+    page = window.visits
+    qtbot.mouseClick(page.sheet_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.print_job is not None and page.print_job.dialog is not None, timeout=WAIT_MS)
+    text = pdf_text(page.print_job.path)
+    assert "巡查走访单" in text and "阳光花园 3-1-201" in text and "李四" in text and "阳光花园 3-1-401" not in text
+    page.print_job.dialog.close()
+
+
+def test_print_visit_log_of_one_household(qtbot, window, world):
+    _db_path, ids = world
+    window.show_visits_of({"id": ids["fine"], "address": "阳光花园 3-1-401"})
+    page = window.visits
+    qtbot.mouseClick(page.log_print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.print_job is not None and page.print_job.dialog is not None, timeout=WAIT_MS)
+    text = pdf_text(page.print_job.path)
+    assert "走访记录表" in text and "赵六" in text and "李四" not in text
+    page.print_job.dialog.close()

@@ -1,8 +1,10 @@
 """Exporting the ledgers, read back with python-calamine: sheets, masking, formula safety, the round trip."""
 
 import json
+import os
 import re
 import sqlite3
+import stat
 import zipfile
 from pathlib import Path
 
@@ -245,3 +247,51 @@ def test_cli_export_messages_and_errors(capsys, demo_copy, tmp_path):
     assert code == 1 and out == "" and err.count("\n") == 1 and "x.xlsx" in err
     code, out, err = run(capsys, "--db", tmp_path / "missing.db", "export-ledger", tmp_path / "y.xlsx")
     assert code == 1 and not (tmp_path / "y.xlsx").exists() and not (tmp_path / "missing.db").exists()
+
+
+# --- files as the review found them ------------------------------------------------------------------------------
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_exported_and_rejects_files_are_created_as_the_umask_says(demo_db, tmp_path, umask_022):
+    with Session.open(demo_db, Actor.command_line()) as session:
+        export_ledger(session, tmp_path / "台账.xlsx")
+    assert stat.S_IMODE((tmp_path / "台账.xlsx").stat().st_mode) == 0o644
+    ledger = tmp_path / "l.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "小区", "楼栋", "房号"])
+    book.active.append(["甲", "阳光花园", "1", ""])
+    book.save(ledger)
+    with Session.open(tmp_path / "fresh.db", Actor.command_line()) as fresh:
+        station.init_station(fresh, "站", "社区")
+        result = import_ledger(fresh, ledger, rejects=tmp_path / "退回.xlsx")
+    assert result.rejects_path == tmp_path / "退回.xlsx" and stat.S_IMODE(result.rejects_path.stat().st_mode) == 0o644
+
+
+def test_an_unfinished_export_is_named_as_one_and_removed(demo_db, tmp_path):
+    seen = set()
+    with Session.open(demo_db, Actor.command_line()) as session:
+        export_ledger(session, tmp_path / "台账.xlsx", progress=lambda done, total: seen.update(p.name for p in tmp_path.iterdir()))
+    partial = [name for name in seen if name != "台账.xlsx"]
+    assert partial and all(re.fullmatch(r"\.~redstation-export-.+\.xlsx\.partial", name) for name in partial)
+    assert [p.name for p in tmp_path.iterdir()] == ["台账.xlsx"]
+
+
+def test_cli_export_says_when_it_replaced_a_file(capsys, demo_copy, tmp_path):
+    out = tmp_path / "台账.xlsx"
+    code, first, _err = run(capsys, "--db", demo_copy, "export-ledger", out)
+    code, second, _err = run(capsys, "--db", demo_copy, "export-ledger", out)
+    assert code == 0 and "替换" not in first and "已替换" in second
+
+
+def test_the_own_export_imports_its_residents_sheet_and_says_why_not_the_others(demo_db, masked_export, tmp_path):
+    with Session.open(tmp_path / "fresh.db", Actor.command_line()) as fresh:
+        station.init_station(fresh, "站", "社区")
+        result = import_ledger(fresh, masked_export, dry_run=True)
+    assert [s.name for s in result.sheets] == ["居民"]
+    assert [name for name, _why in result.skipped_sheets] == ["住户", "重点户"] and "居民" in result.skipped_sheets[1][1]

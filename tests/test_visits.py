@@ -245,3 +245,12 @@ def test_guard_shift_bounds():
     night_start, night_end = visits.shift(NOW.date(), night=True)
     assert (day_start.hour, day_end.hour, night_start.hour, night_end.hour) == (8, 20, 20, 8)
     assert night_end.date() == NOW.date() + timedelta(days=1)
+
+
+def test_the_state_at_an_earlier_moment_ignores_later_visits(desk):
+    a = household(desk, "501", ("张三", ["elderly_alone"]))
+    visit(desk, a, NOW - 40 * H)
+    visit(desk, a, NOW - 2 * H)
+    earlier = visits.household_states(desk.conn, NOW - 10 * H)[0]
+    assert earlier["last_visit"] == (NOW - 40 * H).isoformat() and earlier["state"] == "overdue"
+    assert visits.household_states(desk.conn, NOW)[0]["state"] == "ok"

@@ -9,6 +9,7 @@ every format, full-width digits, stray spaces, blank rows and a footer.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -18,14 +19,37 @@ from redstation.domain import idnumber
 
 
 def write_workbook(path: Path, rows: list[list], *, merges: tuple[str, ...] = (), sheet: str = "Sheet1",
-                   text_columns: tuple[int, ...] = ()) -> Path:
+                   text_columns: tuple[int, ...] = (), hidden_columns: tuple[str, ...] = (),
+                   formats: dict[str, str] | None = None) -> Path:
     """Write ``rows`` (row 1 first; None or "" leaves a cell empty) and merge the ``merges`` ranges ("A1:Q1").
 
-    Columns in ``text_columns`` (1-based) get Excel's Text format, as a careful clerk sets it.
+    Columns in ``text_columns`` (1-based) get Excel's Text format, as a careful clerk sets it;
+    ``hidden_columns`` ("C") are hidden; ``formats`` gives cells a number format ({"B2": "0"}).
     """
+    return write_book(path, {sheet: rows}, merges={sheet: merges}, text_columns=text_columns,
+                      hidden_columns={sheet: hidden_columns}, formats={sheet: formats or {}})
+
+
+def write_book(path: Path, sheets: dict[str, list[list]], *, merges: dict[str, tuple[str, ...]] | None = None,
+               text_columns: tuple[int, ...] = (), hidden_columns: dict[str, tuple[str, ...]] | None = None,
+               formats: dict[str, dict[str, str]] | None = None, hidden_sheets: tuple[str, ...] = ()) -> Path:
+    """A workbook of several sheets, name → rows, in order; the options of write_workbook per sheet name."""
     book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = sheet
+    for n, (name, rows) in enumerate(sheets.items()):
+        ws = book.active if n == 0 else book.create_sheet()
+        ws.title = name
+        _fill(ws, rows, (merges or {}).get(name, ()), text_columns)
+        for letter in (hidden_columns or {}).get(name, ()):
+            ws.column_dimensions[letter].hidden = True
+        for ref, number_format in (formats or {}).get(name, {}).items():
+            ws[ref].number_format = number_format
+        if name in hidden_sheets:
+            ws.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def _fill(ws, rows: list[list], merges: tuple[str, ...], text_columns: tuple[int, ...]) -> None:
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values, start=1):
             if value is None or value == "":
@@ -39,8 +63,6 @@ def write_workbook(path: Path, rows: list[list], *, merges: tuple[str, ...] = ()
         ws.merge_cells(merged)
     for c in range(1, max((len(r) for r in rows), default=0) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 14
-    book.save(path)
-    return path
 
 
 def make_id(birth: date, sex: str, sequence: int = 12, region: str = "370102") -> str:
@@ -131,3 +153,39 @@ def simple_ledger(path: Path, rows: list[list], headers: list[str] | None = None
     """One header row, then ``rows``; the default header is the usual eight columns."""
     headers = headers or ["姓名", "身份证号", "性别", "出生日期", "联系电话", "小区", "楼栋", "单元", "房号", "与户主关系", "人员类别"]
     return write_workbook(path, [headers] + rows, **kwargs)
+
+
+def damaged_id(birth: date = date(1950, 1, 1)) -> tuple[str, float]:
+    """(a real id number, the number Excel keeps of it) where the damaged 18 digits (15 significant ones and
+    000) happen to pass the check character, as about one in eleven do: only "lost digits" can refuse it."""
+    day = birth
+    while True:
+        for sequence in range(500):
+            real = idnumber.make("370102", day, sequence, "F")
+            if not real[-1].isdigit():
+                continue
+            damaged = format(Decimal("{v:.15g}".format(v=float(real))), "f")
+            if damaged == real:
+                continue
+            try:
+                idnumber.parse(damaged)
+            except idnumber.IdNumberError:
+                continue
+            return real, float(real)
+        day = date.fromordinal(day.toordinal() + 1)
+
+
+def three_buildings(path: Path) -> Path:
+    """One sheet per building, a note sheet, a hidden sheet; sheet 2号楼 repeats an id number of 1号楼 in its row 4."""
+    def sheet(n: int, rows: list[list]) -> list[list]:
+        return [["阳光花园{n}号楼住户花名册".format(n=n)], ["序号", "姓名", "身份证号", "家庭住址", "联系电话"]] + rows
+    return write_book(path, {
+        "填表说明": [["填表说明：身份证号请设为文本格式"], ["姓名"]],
+        "1号楼": sheet(1, [[1, "赵一", make_id(date(1960, 1, 1), "M", 60), "阳光花园1号楼1单元101室", "13800000101"],
+                           [2, "钱一", make_id(date(1961, 1, 1), "M", 61), "阳光花园1号楼1单元102室", ""]]),
+        "2号楼": sheet(2, [[1, "孙二", make_id(date(1962, 1, 1), "M", 62), "阳光花园2号楼1单元101室", ""],
+                           [2, "李二", make_id(date(1960, 1, 1), "M", 60), "阳光花园2号楼1单元102室", ""],
+                           [3, "周二", "", "阳光花园2号楼1单元103室", "12345"]]),
+        "3号楼": sheet(3, [[1, "吴三", make_id(date(1963, 1, 1), "F", 63), "阳光花园3号楼1单元101室", ""]]),
+        "旧表": sheet(9, [[1, "郑九", "", "阳光花园9号楼1单元101室", ""]]),
+    }, merges={name: ("A1:E1",) for name in ("1号楼", "2号楼", "3号楼", "旧表")}, hidden_sheets=("旧表",))

@@ -131,6 +131,7 @@ def split_address(value) -> tuple[str, str, str] | None:
 
 
 _EXCEL_EPOCH = date(1899, 12, 30)
+_TIME_OF_DAY = re.compile(r"(?<=\d)(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 
 
 def parse_date(value, field: str = "birth_date") -> date | None:
@@ -147,7 +148,7 @@ def parse_date(value, field: str = "birth_date") -> date | None:
         elif 10000 <= value < 2958466:  # a date cell that arrived as Excel's day number (1927 on)
             return _EXCEL_EPOCH + timedelta(days=int(value))
         # A smaller number is a year (1949) or a year and month Excel made a number (1949.10 → 1949.1), not a day.
-    written = text(value).replace(" ", "")
+    written = _TIME_OF_DAY.sub("", text(value)).replace(" ", "")  # 1949-10-01 00:00:00, as some programs export a date
     match = (re.fullmatch(r"(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?", written)
              or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", written))
     if match:

@@ -23,6 +23,7 @@ FIELDS = {
     "gender": RESIDENT_FIELDS["gender"],
     "birth_date": RESIDENT_FIELDS["birth_date"],
     "phone": RESIDENT_FIELDS["phone"],
+    "other_phone": N_("Other phone"),
     "estate": HOUSEHOLD_FIELDS["estate"],
     "building": HOUSEHOLD_FIELDS["building"],
     "unit": HOUSEHOLD_FIELDS["unit"],
@@ -40,20 +41,24 @@ FIELDS = {
 }
 ADDRESS_FIELDS = ("estate", "building", "unit", "room", "address")
 # Columns that hold numbers a spreadsheet must keep as text.
-TEXT_FIELDS = ("id_number", "phone", "emergency_phone")
+TEXT_FIELDS = ("id_number", "phone", "other_phone", "emergency_phone")
 
 # Header wordings (after header_key) of each field.
 HEADERS = {
     "name": ("姓名", "居民姓名", "人员姓名", "成员姓名", "名字"),
     "id_number": ("公民身份号码", "身份证号", "身份证号码", "证件号码", "身份证", "身份证件号码", "居民身份证号码",
-                  "公民身份证号码", "公民身份证号"),
+                  "公民身份证号码", "公民身份证号", "居民身份证号", "证件号", "身份证件号"),
     "gender": ("性别",),
     "birth_date": ("出生日期", "出生年月", "出生年月日", "生日"),
-    "phone": ("联系电话", "手机号码", "手机", "电话", "联系方式", "手机号", "电话号码", "联系号码", "本人电话"),
-    "estate": ("小区", "小区名称", "所在小区", "小区名"),
-    "building": ("楼栋", "楼栋号", "楼号", "楼", "栋", "栋号", "幢", "幢号"),
-    "unit": ("单元", "单元号"),
-    "room": ("门牌号", "房号", "室", "房间号", "户号", "房屋号", "门牌"),
+    "phone": ("联系电话", "手机号码", "手机", "电话", "联系方式", "手机号", "电话号码", "联系号码", "本人电话",
+              "联系电话1", "电话1", "手机1", "手机号码1", "联系方式1", "电话号码1"),
+    # A second phone column: its numbers go to the notes (其他电话：…), or become the phone when the first is empty.
+    "other_phone": ("联系电话2", "电话2", "手机2", "手机号码2", "联系方式2", "电话号码2", "其他电话", "备用电话",
+                    "其他联系电话", "联系电话二"),
+    "estate": ("小区", "小区名称", "所在小区", "小区名", "所属小区", "居住小区"),
+    "building": ("楼栋", "楼栋号", "楼号", "楼", "栋", "栋号", "幢", "幢号", "楼栋号码"),
+    "unit": ("单元", "单元号", "单元号码"),
+    "room": ("门牌号", "房号", "室", "房间号", "户号", "房屋号", "门牌", "门牌号码", "房间", "室号"),
     "address": ("住址", "详细地址", "家庭住址", "现住址", "地址", "居住地址", "现居住地址", "现居住地"),
     "relation": ("与户主关系", "关系", "与户主的关系"),
     "political_status": ("政治面貌",),
@@ -66,9 +71,13 @@ HEADERS = {
     "emergency_phone": ("紧急联系电话", "紧急联系人电话", "紧急联系方式"),
     "notes": ("备注", "说明"),
 }
+# A column naming each household's head (户主姓名) is not the residents' names: it is taken as the name column
+# only when the sheet has no name column of its own (a register with one row per household).
+HEAD_NAME_HEADERS = ("户主姓名", "户主名字")
 # Headers recognised as belonging to a ledger but not imported (they still help find the header row).
 IGNORED_HEADERS = ("序号", "编号", "年龄", "民族", "籍贯", "文化程度", "学历", "婚姻状况", "工作单位", "职业", "户籍地",
-                   "户籍地址", "身体状况", "健康状况")
+                   "户籍地址", "身体状况", "健康状况",
+                   "原行号", "问题", "Originalrow", "Problem")  # the last: the columns our rejects workbook adds
 
 _HINTS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
 _NOISE = re.compile(r"[\s*※:：]")
@@ -105,6 +114,8 @@ def header_field(value) -> str | None:
 def recognised(value) -> str | None:
     """What a header cell is known as, for finding the header row: a field, an ignored column, or None."""
     field = header_field(value)
+    if field is None and header_key(value) in HEAD_NAME_HEADERS:
+        return "head_name"
     if field is None and header_key(value) in IGNORED_HEADERS:
         return "ignored:" + header_key(value)
     return field

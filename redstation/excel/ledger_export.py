@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
@@ -30,7 +29,7 @@ from redstation.domain.register import HOUSEHOLD_FIELDS
 from redstation.domain.vocab import CARE_CATEGORIES, GENDERS, RELATIONS, RESIDENCE_TYPES, RESIDENT_STATUSES, label
 from redstation.excel import Cancelled
 from redstation.excel.columns import FIELDS
-from redstation.excel.writing import SheetWriter, new_workbook
+from redstation.excel.writing import SheetWriter, new_workbook, os_reason, publish, temporary_beside
 from redstation.i18n import N_, _
 from redstation.services.session import Session
 
@@ -181,10 +180,9 @@ def export_ledger(session: Session, out_path: str | Path, *, unmasked: bool = Fa
     out = Path(out_path)
     station = session.station()
     try:
-        handle, temporary = tempfile.mkstemp(suffix=".xlsx", prefix=".ledger-", dir=out.parent)
-        os.close(handle)
+        temporary = temporary_beside(out, "export")
     except OSError as exc:
-        raise RedStationError(_("Cannot write {path}: {error}").format(path=out, error=exc)) from None
+        raise RedStationError(_("Cannot write {path}: {error}").format(path=out, error=os_reason(exc))) from None
     book = new_workbook(temporary)
     try:
         session.conn.execute("BEGIN")  # one snapshot for the three sheets
@@ -195,9 +193,9 @@ def export_ledger(session: Session, out_path: str | Path, *, unmasked: bool = Fa
             session.conn.execute("COMMIT")
         book.close()
         book = None
-        os.replace(temporary, out)
+        publish(temporary, out)
     except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
-        raise RedStationError(_("Cannot write {path}: {error}").format(path=out, error=exc)) from None
+        raise RedStationError(_("Cannot write {path}: {error}").format(path=out, error=os_reason(exc))) from None
     finally:
         if book is not None:
             try:

@@ -1,20 +1,23 @@
 """Importing an Excel ledger of households and residents (居民台账), whatever its header wording.
 
-``analyse(path)`` finds the sheet and its header row under any title rows and proposes
-what each column holds; the window shows that in a dialog where the user may change it.
-``import_ledger(session, path, mapping=…)`` then reads every row below the header:
+``analyse(path)`` finds the ledger's sheets and their header rows under any title rows and
+proposes what each column holds; the window shows that in a dialog where the user may change
+it. ``import_ledger(session, path, mapping=…)`` then reads every row below the header of
+every sheet that holds a ledger (or of the one sheet named):
 
 - values go through the register's rules (``redstation.domain.register``), so a ledger row
   and a form typed at the window are held to the same checks;
 - rows are grouped into households by their normalised address (estate, building, unit,
-  room); a household that exists is reused, otherwise created;
-- a row whose id number belongs to a resident updates that resident (cells left empty keep
-  the stored value; another address moves them); a row without id number updates the
-  resident of the same name in the same household, otherwise it is a new resident;
+  room); a household that exists is reused, otherwise created; a row with an address and a
+  residence type but no person (a vacant flat) registers the household alone;
+- a row whose id number belongs to a resident of the same name updates that resident (cells
+  left empty keep the stored value; another address moves them) and the change is reported
+  field by field; a row without id number updates the resident of the same name in the same
+  household, otherwise it is a new resident;
 - only fields that differ are written, so importing the same file again changes nothing;
-- a bad row is rejected with its spreadsheet row number, the column and the reason, and
-  changes nothing; ``write_rejects`` writes those rows to a workbook the user can fix and
-  import directly.
+- a bad row is rejected with its sheet, spreadsheet row number, the column and the reason,
+  and changes nothing; ``write_rejects`` writes those rows to a workbook the user can fix
+  and import directly.
 
 The whole import is one transaction (``session.write("ledger.import")``) with one audit
 entry: a failure, a cancel or ``dry_run`` leaves the database as it was. The ledger file
@@ -23,23 +26,25 @@ itself is only ever read.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from redstation.domain import idnumber
+import xlsxwriter
+
+from redstation.domain import idnumber, phone
 from redstation.domain import register as rules
-from redstation.domain.register import FieldError, text
-from redstation.domain.vocab import label
-from redstation.excel import Cancelled, LedgerFileError
+from redstation.domain.register import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, FieldError, text
+from redstation.domain.vocab import CARE_CATEGORIES, GENDERS, RELATIONS, RESIDENCE_TYPES, RESIDENT_STATUSES, label
+from redstation.excel import Cancelled, LedgerFileError, ooxml, writing
 from redstation.excel import columns as cols
 from redstation.excel.columns import FIELDS, TEXT_FIELDS
-from redstation.excel.reading import Grid, Row, column_letter, display, open_workbook, worksheets
+from redstation.excel.reading import Grid, Row, as_shown, column_letter, display, grid as read_grid, open_workbook, worksheets
 from redstation.excel.writing import SheetWriter, new_workbook
 from redstation.i18n import _
 from redstation.services import register as registry
@@ -47,9 +52,11 @@ from redstation.services.session import Session, Write
 from redstation.store import db
 
 SCAN_ROWS = 30        # the header row is looked for in this many rows from the top
+MIN_HEADERS = 2       # a ledger's header row names the name column and at least one other known column
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 250  # rows between progress reports (and looks at the cancel button)
 CACHE_MB = 64         # SQLite page cache during a large import (within the 500 MB a 100,000-row import may use)
+LISTED_ROWS = 20      # row numbers named in one notice
 
 ProgressFn = Callable[[int, int], None]
 CancelledFn = Callable[[], bool]
@@ -57,13 +64,13 @@ CancelledFn = Callable[[], bool]
 
 class Column(NamedTuple):
     index: int            # 0-based column of the sheet: A = 0
-    header: str           # the header text as written in the file, or the column letter when it has none
+    header: str           # the header text as written in the file (line breaks left out), or the column letter
     field: str | None     # a key of FIELDS, or None: not imported
 
 
 @dataclass
 class Analysis:
-    """What ``analyse`` found: enough for the mapping dialog and its preview."""
+    """What ``analyse`` found in one sheet: enough for the mapping dialog and its preview."""
 
     path: Path
     sheet: str
@@ -72,6 +79,10 @@ class Analysis:
     data_rows: int                  # rows below the header, blank and footer rows included
     preview: list[list[str]]        # the first non-blank rows below the header, one string per column
     warnings: list[str] = field(default_factory=list)
+    # Of the workbook (filled in on the analysis ``analyse`` returns): every sheet that holds a ledger, in the
+    # workbook's order, this one included; and the sheets left out, with the reason.
+    sheets: list["Analysis"] = field(default_factory=list)
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def mapping(self) -> dict[int, str]:
@@ -82,15 +93,38 @@ class Analysis:
 @dataclass(frozen=True)
 class Reject:
     row: int              # the spreadsheet's row number
-    column: str           # header text of the column at fault
+    column: str           # header text of the column at fault (or the field's name when no column holds it)
     reason: str
-    values: list          # the row's cells, one per column of the import (merged cells filled in)
+    values: list          # the row's cells, one per column of its sheet (merged cells filled in)
+    sheet: str = ""       # the sheet the row is on
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an import changed in a resident (or in a household alone), as the user reads it."""
+
+    row: int
+    name: str                               # the resident's name; the address for a household alone
+    fields: dict[str, tuple[str, str]]      # field label → (before, after); id numbers and phones partly hidden
+    sheet: str = ""
+
+    def text(self) -> str:
+        return _("; ").join(_("{field}: {old} → {new}").format(field=name, old=old, new=new)
+                            for name, (old, new) in self.fields.items())
+
+
+@dataclass
+class ImportedSheet:
+    name: str
+    header_row: int
+    columns: list[Column]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ImportResult:
     path: Path
-    sheet: str
+    sheet: str                # the first sheet imported (``sheets`` has them all)
     header_row: int
     columns: list[Column]
     dry_run: bool = False
@@ -100,68 +134,111 @@ class ImportResult:
     skipped: int = 0          # blank rows, repeated header rows, footers
     households_added: int = 0
     rejected: list[Reject] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    sheets: list[ImportedSheet] = field(default_factory=list)
+    skipped_sheets: list[tuple[str, str]] = field(default_factory=list)   # (sheet, why it was not imported)
+    notices: list[str] = field(default_factory=list)                      # about rows that were imported
+    rejects_path: Path | None = None  # where the rejected rows were written (``rejects=`` of import_ledger)
+
+    @property
+    def several_sheets(self) -> bool:
+        return len(self.sheets) > 1
+
+    def place(self, sheet: str, row: int) -> str:
+        """第 7 行, or 工作表 2号楼 第 7 行 when the import read several sheets."""
+        if self.several_sheets and sheet:
+            return _("sheet {sheet} row {row}").format(sheet=sheet, row=row)
+        return _("row {row}").format(row=row)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user should know about the columns of each sheet and about rows that were imported."""
+        found = []
+        for sheet in self.sheets:
+            for warning in sheet.warnings:
+                found.append(_("Sheet {sheet}: {warning}").format(sheet=sheet.name, warning=warning)
+                             if self.several_sheets else warning)
+        return found + self.notices
 
     def counts(self) -> dict[str, int]:
         return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": len(self.rejected), "skipped": self.skipped, "households_added": self.households_added}
 
     def as_json(self) -> dict:
-        """The ``import-ledger --json`` object."""
+        """The ``import-ledger --json`` object (the contract's keys, then more)."""
         return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": [{"row": r.row, "column": r.column, "reason": r.reason} for r in self.rejected]}
+                "rejected": [{"row": r.row, "column": r.column, "reason": r.reason, "sheet": r.sheet} for r in self.rejected],
+                "changes": [{"row": c.row, "name": c.name, "sheet": c.sheet,
+                             "fields": {name: {"old": old, "new": new} for name, (old, new) in c.fields.items()}}
+                            for c in self.changes],
+                "households_added": self.households_added,
+                "sheets": [s.name for s in self.sheets],
+                "skipped_sheets": [{"sheet": name, "reason": reason} for name, reason in self.skipped_sheets],
+                "warnings": self.warnings}
 
 
 class _DryRun(Exception):
     """Raised at the end of a dry run so that ``session.write`` rolls everything back."""
 
 
-# --- finding the header ------------------------------------------------------------------------------
+# --- finding the sheets and their header rows -----------------------------------------------------------------
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
 
 def _header_text(value, index: int) -> str:
-    written = " ".join(display(value).split())
+    """A header cell as written, on one line: 与户主\n关系 → 与户主关系, Phone\nnumber → Phone number."""
+    written = ""
+    for line in display(value).splitlines():
+        line = " ".join(line.split())
+        if line and written and not (_is_wide(written[-1]) or _is_wide(line[0])):
+            written += " "
+        written += line
     return written or column_letter(index)
+
+
+def _known(cells: list) -> set[str]:
+    return {cols.recognised(v) for v in cells if v != ""} - {None}
+
+
+def _score(found: set[str]) -> int | None:
+    """How many different known headers a row names, or None when it names no name column."""
+    if "name" not in found:
+        if "head_name" not in found:
+            return None
+        found = (found - {"head_name"}) | {"name"}
+    return len(found)
 
 
 def _find_header(grid: Grid) -> tuple[int, int, list] | None:
     """(score, row index, cells) of the best header row of ``grid``, or None when no row names a name column.
 
-    The score is the number of different known headers in the row. A tie goes to the row right
-    below, because a two-row header with vertically merged cells repeats the upper row's names;
-    a header repeated further down (a second table, a printout's page header) loses it.
+    The score is the number of different known headers in the row. A row of sub-headers
+    (楼栋, 单元, 房号 under a 住址 merged across them) takes the empty cells from the header row
+    above it (序号, 姓名 …), so that the sub-headers win over the group header. A tie goes to the
+    row right below, because a two-row header with vertically merged cells repeats the upper
+    row's names; a header repeated further down (a second table, a printout's page header) loses it.
     """
     best = None
+    above = None  # (row index, cells, number of known headers) of the row before
     for row in grid.rows(wide_until=SCAN_ROWS):
         if row.index >= SCAN_ROWS:
             break
-        found = {cols.recognised(v) for v in row.cells if v != ""} - {None}
-        if "name" not in found:
-            continue
-        if best is None or len(found) > best[0] or (len(found) == best[0] and row.index == best[1] + 1):
-            best = (len(found), row.index, row.cells)
+        own = _known(row.cells)
+        cells = row.cells
+        if len(own) >= 2 and above is not None and above[2] >= 2 and above[0] == row.index - 1:
+            upper = above[1]
+            cells = [upper[n] if value == "" and n < len(upper) else value for n, value in enumerate(cells)]
+        score = _score(_known(cells))
+        if score is not None and (best is None or score > best[0] or (score == best[0] and row.index == best[1] + 1)):
+            best = (score, row.index, cells)
+        above = (row.index, row.cells, len(own))
     return best
 
 
-def _layout(book, path: Path, sheet: str | None) -> tuple[Grid, int, list[Column]]:
-    """The sheet to import, its header row index and its columns with the detected fields."""
-    grids = worksheets(book, path)
-    if sheet is not None:
-        grids = [g for g in grids if g.name == sheet]
-        if not grids:
-            raise LedgerFileError(_("{path} has no sheet {sheet}").format(path=path, sheet=sheet))
-    best = None
-    for grid in grids:
-        found = _find_header(grid)
-        if found is not None and (best is None or found[0] > best[1][0]):
-            best = (grid, found)
-    if best is None:
-        raise LedgerFileError(_("{path}: no header row with a name column (姓名) in the first {rows} rows").format(
-            path=path, rows=SCAN_ROWS))
-    grid, (_score, index, cells) = best
-    columns = []
-    for column in range(grid.first_column, grid.width):
-        value = cells[column] if column < len(cells) else ""
-        columns.append(Column(column, _header_text(value, column), cols.header_field(value) if value != "" else None))
-    return grid, index, columns
+def _letters(columns: list[Column]) -> str:
+    return _(", ").join(_("{letter} ({header})").format(letter=column_letter(c.index), header=c.header) for c in columns)
 
 
 def _warnings(columns: list[Column]) -> list[str]:
@@ -174,22 +251,147 @@ def _warnings(columns: list[Column]) -> list[str]:
     return found
 
 
+def _columns(grid: Grid, cells: list, hidden: list[tuple[int, int]]) -> tuple[list[Column], list[str]]:
+    """The columns of a sheet with their detected fields, and what the user should know about them."""
+    columns = []
+    unknown = []
+    for index in range(grid.first_column, grid.width):
+        value = cells[index] if index < len(cells) else ""
+        found = cols.recognised(value) if value != "" else None
+        columns.append(Column(index, _header_text(value, index), cols.header_field(value) if value != "" else None))
+        if value != "" and found is None:
+            unknown.append(columns[-1])
+    warnings = []
+    if not any(c.field == "name" for c in columns):
+        head = next((n for n, c in enumerate(columns) if cols.header_key(c.header) in cols.HEAD_NAME_HEADERS), None)
+        if head is not None:
+            columns[head] = columns[head]._replace(field="name")
+            warnings.append(_("There is no 姓名 column: the names are taken from the column {column}, as heads of "
+                              "household").format(column=columns[head].header))
+    groups: dict[str, list[int]] = {}
+    for n, column in enumerate(columns):
+        if column.field:
+            groups.setdefault(column.field, []).append(n)
+    for field_, members in groups.items():
+        if len(members) < 2:
+            continue
+        shown = [n for n in members if not ooxml.is_hidden(hidden, columns[n].index)]
+        if shown and len(shown) < len(members):
+            hidden_ones = [columns[n] for n in members if n not in shown]
+            for n in members:
+                if n not in shown:
+                    columns[n] = columns[n]._replace(field=None)
+            warnings.append(_("The hidden column {hidden} also holds {field}: only the visible column {shown} is "
+                              "imported").format(hidden=_letters(hidden_ones), field=label(FIELDS, field_),
+                                                 shown=_letters([columns[n] for n in shown])))
+            members = shown
+        if len(members) < 2:
+            continue
+        same = [columns[n] for n in members]
+        if field_ in ("phone", "other_phone"):
+            warnings.append(_("The columns {columns} all hold {field}: the first valid number of a row is its phone, "
+                              "the others go to the notes").format(columns=_letters(same), field=label(FIELDS, field_)))
+        elif field_ == "address" and len({c.header for c in same}) == 1:
+            warnings.append(_("The columns {columns} are one {field} under one header: their cells are read together").format(
+                columns=_letters(same), field=label(FIELDS, field_)))
+        else:
+            warnings.append(_("The columns {columns} all hold {field}: the first one filled in a row is taken").format(
+                columns=_letters(same), field=label(FIELDS, field_)))
+    if unknown:
+        warnings.append(_("Not imported, because their headers are not known: {columns} (in the window you can choose "
+                          "what a column holds)").format(columns=_letters(unknown)))
+    return columns, warnings + _warnings(columns)
+
+
+class _Plan(NamedTuple):
+    """One sheet to import: its cells, header row, columns and what to say about them."""
+    grid: Grid
+    header_index: int
+    columns: list[Column]
+    warnings: list[str]
+    score: int
+
+
+def _is_key_sheet(name: str) -> bool:
+    """The key households sheet of our own export (重点户, 重点户 (2)): it lists residents of the 居民 sheet again."""
+    key = _("Key households")
+    return name == key or name.startswith(key + " (")
+
+
+def _plans(book, path: Path, sheet: str | None) -> tuple[list[_Plan], list[tuple[str, str]]]:
+    """The sheets to import (every sheet that holds a ledger, or the one named), and the sheets left out with why."""
+    listed = worksheets(book, path)
+    if sheet is not None:
+        listed = [(name, visible) for name, visible in listed if name == sheet]
+        if not listed:
+            raise LedgerFileError(_("{path} has no sheet {sheet}").format(path=path, sheet=sheet))
+    no_header = _("no header row with a name column (姓名) and another known column in the first {rows} rows").format(
+        rows=SCAN_ROWS)
+    order = {name: n for n, (name, _visible) in enumerate(listed)}
+    hidden = ooxml.hidden_columns(path)
+    candidates, skipped = [], []
+    for name, visible in listed:
+        if not visible and sheet is None:
+            skipped.append((name, _("a hidden sheet")))
+            continue
+        grid = read_grid(book, path, name)
+        found = None if grid.empty else _find_header(grid)
+        if grid.empty:
+            skipped.append((name, _("empty")))
+        elif found is None:
+            skipped.append((name, no_header))
+        else:
+            candidates.append((grid, found))
+    chosen = [c for c in candidates if c[1][0] >= MIN_HEADERS]
+    if not chosen and candidates:  # a lone 姓名 column: take the best such sheet rather than refuse the file
+        chosen = [max(candidates, key=lambda c: c[1][0])]
+    skipped += [(grid.name, no_header) for grid, found in candidates if all(grid is not g for g, _f in chosen)]
+    if sheet is None and any(g.name == _("Residents") for g, _f in chosen):
+        for grid, found in list(chosen):
+            if _is_key_sheet(grid.name):
+                chosen.remove((grid, found))
+                skipped.append((grid.name, _("it lists residents of the sheet {sheet} again (a ledger exported by this "
+                                             "program)").format(sheet=_("Residents"))))
+    if not chosen:
+        raise LedgerFileError(_("{path}: no header row with a name column (姓名) in the first {rows} rows").format(
+            path=path, rows=SCAN_ROWS))
+    plans = []
+    for grid, (score, index, cells) in chosen:
+        columns, warnings = _columns(grid, cells, hidden.get(grid.name, []))
+        plans.append(_Plan(grid, index, columns, warnings, score))
+    skipped.sort(key=lambda item: order.get(item[0], 0))
+    return plans, skipped
+
+
+def _analysis(path: Path, plan: _Plan) -> Analysis:
+    grid, index, columns = plan.grid, plan.header_index, plan.columns
+    preview = []
+    for row in grid.rows(wide_until=index + 1):
+        if row.index <= index or row.merged_only:
+            continue
+        shown = [display(row.cells[c.index]) for c in columns]
+        if any(shown):
+            preview.append(shown)
+        if len(preview) >= PREVIEW_ROWS:
+            break
+    return Analysis(path, grid.name, index + 1, columns, max(grid.height - index - 1, 0), preview, list(plan.warnings))
+
+
 def analyse(path: str | Path, *, sheet: str | None = None) -> Analysis:
-    """Find the ledger in the workbook at ``path``; LedgerFileError (a RedStationError) says what is wrong."""
+    """Find the ledger in the workbook at ``path``; LedgerFileError (a RedStationError) says what is wrong.
+
+    Returns the analysis of the sheet that names the most known columns (or of ``sheet``);
+    its ``sheets`` lists every sheet that holds a ledger, and ``skipped_sheets`` the others.
+    """
     path = Path(path)
     book = open_workbook(path)
     try:
-        grid, index, columns = _layout(book, path, sheet)
-        preview = []
-        for row in grid.rows(wide_until=index + 1):
-            if row.index <= index or row.merged_only:
-                continue
-            shown = [display(row.cells[c.index]) for c in columns]
-            if any(shown):
-                preview.append(shown)
-            if len(preview) >= PREVIEW_ROWS:
-                break
-        return Analysis(path, grid.name, index + 1, columns, max(grid.height - index - 1, 0), preview, _warnings(columns))
+        plans, skipped = _plans(book, path, sheet)
+        analyses = [_analysis(path, plan) for plan in plans]
+        best = max(range(len(plans)), key=lambda n: (plans[n].score, -n))
+        chosen = analyses[best]
+        chosen.sheets, chosen.skipped_sheets = analyses, skipped
+        return chosen
     finally:
         book.close()
 
@@ -205,10 +407,14 @@ _PHONE_IN_TEXT = re.compile(r"\+?\d[\d\- ]{5,}\d")
 _NAME_AND_RELATION = re.compile(r"(.*?)\s*\((.*?)\)\s*")
 
 
-def _lost_digits(shown: str) -> FieldError:
-    return FieldError("id_number", _("Excel stored this id number as a number and has already lost its last digits "
-                                     "({shown}); re-enter it as text (format the column as Text, or type an "
-                                     "apostrophe ' before the number)").format(shown=shown))
+class LostDigits(FieldError):
+    """An id number Excel stored as a number: its last digits are gone (``number`` is the cell's number, if it was one)."""
+
+    def __init__(self, shown: str, number: float | None = None):
+        super().__init__("id_number", _("Excel stored this id number as a number and has already lost its last digits "
+                                        "({shown}); re-enter it as text (format the column as Text, or type an "
+                                        "apostrophe ' before the number)").format(shown=shown))
+        self.number = number
 
 
 def id_text(value) -> str:
@@ -221,16 +427,31 @@ def id_text(value) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if abs(value) >= 1e15:
-            raise _lost_digits(display(float(value)))
+            raise LostDigits(display(float(value)), float(value))
         if float(value).is_integer():
             return str(int(value))
     written = text(value).replace(" ", "").upper()
     if _SCIENTIFIC.fullmatch(written):
-        raise _lost_digits(written)
+        raise LostDigits(written)
     if "*" in written:
         raise FieldError("id_number", _("This id number is masked ({shown}); import a ledger with the full numbers").format(
             shown=written))
     return written
+
+
+def damaged_as_shown(value):
+    """A cell of an id number column for the rejects workbook: a long number Excel damaged becomes the text Excel
+    shows for it in a General cell (3.70102E+17), which the import refuses again until someone types the number;
+    never its damaged digits (370102195001028000), which would pass the check character about once in eleven."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return display(float(value))
+    return value
+
+
+def _as_formatted(number: float, code: str) -> str:
+    """A long number as a cell of format ``code`` shows it: 370102196606060000 for 0, with separators for #,##0."""
+    shown = as_shown(number)
+    return "{n:,}".format(n=int(shown)) if "," in code else shown
 
 
 def _year_month(value) -> tuple[int, int | None] | None:
@@ -304,6 +525,117 @@ def _contacts(names, phones) -> list[dict]:
     return found
 
 
+# --- phones as clerks write them ------------------------------------------------------------------------------
+
+# Cells that say "no phone" on purpose.
+NO_VALUE = ("无", "/", "-", "--", "—", "——", "暂无", "没有", "无电话", "不详", "空")
+_NUMBER = re.compile(r"(?<!\d)(?:(?P<mobile>(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8})"
+                     r"|(?P<landline>0\d{2,3}[\s-]?[2-9]\d{6,7})"
+                     r"|(?P<local>[2-9]\d{6,7}))(?!\d)")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+class _Phones(NamedTuple):
+    phone: str            # the first valid number of the row's phone columns, or ""
+    others: list[str]     # further valid numbers
+    local: list[str]      # numbers without their area code (88886666)
+    words: list[str]      # what else the cells say (女儿), and numbers that are not phones, when the row has a phone
+
+
+def _read_phone_cells(cells: list[tuple[str, object]]) -> _Phones:
+    """The phone columns of a row, (field, cell) in order: the first valid mobile or landline is the phone.
+
+    ``无``, ``/``, ``-``, ``暂无`` … are empty. A cell of the phone column that holds nothing but
+    a wrong number (12345, a ten-digit mobile) is refused, as a form would refuse it; anything
+    else a cell holds is kept (``others``, ``local``, ``words``) for the notes.
+    """
+    numbers, local, words = [], [], []
+    for field_, value in cells:
+        written = text(value)
+        if not written or cols.value_key(written) in NO_VALUE:
+            continue
+        if field_ == "phone" and "*" in written:
+            raise FieldError("phone", _("This phone number is masked ({shown}); import a ledger with the full numbers").format(
+                shown=written))
+        try:
+            numbers.append(phone.normalize(written))
+            continue
+        except phone.PhoneError:
+            pass
+        found, found_local, rest = [], [], written
+        for match in _NUMBER.finditer(written):
+            token = match.group(0)
+            if match.group("local"):
+                found_local.append(token)
+            else:
+                try:
+                    found.append(phone.normalize(token))
+                except phone.PhoneError:
+                    continue
+            rest = rest.replace(token, " ", 1)
+        rest = " ".join(_EDGES.sub("", rest).split())
+        if field_ == "phone" and not found and not found_local and any(ch.isdigit() for ch in rest):
+            rules.clean_phone(written)  # nothing but a wrong number: refused with the register's own words
+        numbers += found
+        local += found_local
+        if rest and cols.value_key(rest) not in NO_VALUE:
+            words.append(rest)
+    unique = list(dict.fromkeys(numbers))
+    return _Phones(unique[0] if unique else "", unique[1:], local, words)
+
+
+def _phone_notes(found: _Phones) -> list[str]:
+    """The parts of a phone cell that go to the resident's notes."""
+    parts = []
+    if found.others:
+        parts.append(_("Other phones: {numbers}").format(numbers=_(", ").join(found.others)))
+    if found.local:
+        parts.append(_("Landline without area code: {numbers}").format(numbers=_(", ").join(found.local)))
+    if found.words:
+        parts.append(_("Phone note: {text}").format(text=_(", ").join(found.words)))
+    return parts
+
+
+NOTE_SEPARATOR = "；"
+
+
+def _with_notes(base: str, parts: list[str]) -> str:
+    """``base`` with each of ``parts`` it does not hold yet added, so that importing again adds nothing."""
+    added = [p for p in parts if p not in base]
+    return NOTE_SEPARATOR.join([base] + added if base else added)
+
+
+# --- addresses as clerks write them -----------------------------------------------------------------------------
+
+_PROVINCE_CITY = re.compile(r"^(?:[^省市]{2,7}?(?:省|自治区))?(?:[^省市区县]{2,7}?市)?")
+_DISTRICT = re.compile(r"^[^省市区县]{1,7}?(?:区|县)")
+_TOWN = re.compile(r"^[^省市区县]{2,7}?(?:镇|乡)")
+_STREET = re.compile(r"^[^省市区县]{2,8}?街道")
+_COMMUNITY = re.compile(r"^[^省市区县]{2,8}?社区")
+_ESTATE_SUFFIX = re.compile(r"^(?:小区|社区)")
+
+
+def _strip_region(written: str) -> str:
+    """``written`` without a province, city, district, street and community before the estate (may leave nothing).
+
+    A district (…区, …县) or town is only taken after a province or city, so that an estate such
+    as 新区花园 keeps its name.
+    """
+    rest = written
+    prefix = _PROVINCE_CITY.match(rest).group(0)
+    rest = rest[len(prefix):]
+    if prefix:
+        for pattern in (_DISTRICT, _TOWN):
+            found = pattern.match(rest)
+            if found:
+                rest = rest[found.end():]
+    for pattern in (_STREET, _COMMUNITY):
+        found = pattern.match(rest)
+        if found:
+            rest = rest[found.end():]
+    return rest
+
+
 # --- the import -------------------------------------------------------------------------------------------
 
 # Where to point when a field is at fault: its own column, else the column it came from.
@@ -313,33 +645,63 @@ _BLAME = {
     "birth_date": ("birth_date", "id_number"), "gender": ("gender", "id_number"),
     "emergency_contacts": ("emergency_contact", "emergency_phone"),
     "care_categories": ("care_categories", "political_status"),
+    "phone": ("phone", "other_phone"),
 }
+
+
+def _shown(field_: str, value) -> str:
+    """A stored value as the user reads it; id numbers and phones partly hidden."""
+    if value is None or value == "" or value == []:
+        return _("(empty)")
+    if field_ == "id_number":
+        return idnumber.mask(value)
+    if field_ == "phone":
+        return phone.mask(value)
+    if field_ in ("gender", "relation", "status", "residence_type"):
+        vocab = {"gender": GENDERS, "relation": RELATIONS, "status": RESIDENT_STATUSES, "residence_type": RESIDENCE_TYPES}
+        return label(vocab[field_], value)
+    if field_ == "care_categories":
+        return _(", ").join(label(CARE_CATEGORIES, c) for c in value)
+    if field_ == "emergency_contacts":
+        return _(", ").join("{name}{relation} {phone}".format(
+            name=c["name"], relation=_(" ({relation})").format(relation=c["relation"]) if c.get("relation") else "",
+            phone=phone.mask(c["phone"])) for c in value)
+    shown = " ".join(str(value).split())
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 class _Importer:
     """The rows of one import, inside its open transaction."""
 
-    def __init__(self, change: Write, columns: list[Column], result: ImportResult,
-                 progress: ProgressFn | None, cancelled: CancelledFn | None):
+    def __init__(self, change: Write, result: ImportResult, progress: ProgressFn | None, cancelled: CancelledFn | None):
         self.change, self.conn, self.result = change, change.conn, result
-        self.columns = columns
         self.progress, self.cancelled = progress, cancelled
-        self.by_field: dict[str, list[int]] = {}
-        for column in columns:
-            if column.field:
-                self.by_field.setdefault(column.field, []).append(column.index)
-        self.headers = {c.index: c.header for c in columns}
         self.households: dict[tuple, str] = {}      # normalised address → household id
         self.typed: set[str] = set()                # households whose residence type a row of this file set
         self.created: set[str] = set()              # households this import created (only its own rows live there)
-        self.seen_ids: dict[str, int] = {}          # id number → row number
-        self.seen_names: dict[tuple, tuple] = {}    # (address, name) → (row number, had an id number)
+        self.seen_ids: dict[str, tuple] = {}        # id number → (sheet, row number)
+        self.seen_names: dict[tuple, tuple] = {}    # (address, name) → (sheet, row number, had an id number)
         self.estates = {r[0] for r in self.conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0")}
         self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
+        self.lost: list[tuple[int, str, int, int, float]] = []  # (reject index, sheet, row, column, number): see quote_as_shown
         self.today = date.today()
 
     # --- cells ---
+    def use(self, plan: _Plan) -> None:
+        """Read the rows of ``plan``'s sheet from now on."""
+        self.sheet, self.columns = plan.grid.name, plan.columns
+        self.by_field: dict[str, list[int]] = {}
+        for column in plan.columns:
+            if column.field:
+                self.by_field.setdefault(column.field, []).append(column.index)
+        self.headers = {c.index: c.header for c in plan.columns}
+        addresses = self.by_field.get("address", [])
+        self.joined_address = len(addresses) > 1 and len({self.headers[i] for i in addresses}) == 1
+        self.local_rows: list[tuple[int, str]] = []
+
     def value(self, cells: list, field_: str):
+        if field_ == "address" and self.joined_address:  # 住址 merged across 楼栋, 单元, 房号 with no sub-headers
+            return "".join(text(cells[i]) for i in self.by_field["address"])
         for index in self.by_field.get(field_, ()):
             value = cells[index]
             if value != "" and not (isinstance(value, str) and not value.strip()):
@@ -352,7 +714,13 @@ class _Importer:
             if indexes:
                 filled = [i for i in indexes if cells[i] != ""]
                 return self.headers[(filled or indexes)[0]]
-        return label(FIELDS, field_) if field_ in FIELDS else label(rules.RESIDENT_FIELDS, field_)
+        return label(FIELDS, field_) if field_ in FIELDS else label(RESIDENT_FIELDS, field_)
+
+    def where(self, sheet: str, row: int) -> str:
+        """How a reason names another row: 第 5 行, or 工作表 1号楼 第 5 行 for a row of another sheet."""
+        if sheet != self.sheet:
+            return _("sheet {sheet} row {row}").format(sheet=sheet, row=row)
+        return _("row {row}").format(row=row)
 
     # --- the loop ---
     def tick(self, done: int, total: int) -> None:
@@ -361,39 +729,73 @@ class _Importer:
         if self.progress is not None:
             self.progress(done, total)
 
-    def run(self, grid: Grid, header_index: int) -> None:
-        total = max(grid.height - header_index - 1, 0)
+    def run(self, plans: list[_Plan]) -> None:
+        total = sum(max(plan.grid.height - plan.header_index - 1, 0) for plan in plans)
         self.tick(0, total)
         done = 0
-        for row in grid.rows(wide_until=header_index + 1):
-            if row.index <= header_index:
-                continue
-            done += 1
-            if done % PROGRESS_EVERY == 0:
-                self.tick(done, total)
-            if self.is_not_data(row):
-                self.result.skipped += 1
-                continue
-            try:
-                self.import_row(row)
-            except FieldError as exc:
-                self.result.rejected.append(Reject(row.index + 1, self.column_for(exc.field, row.cells), str(exc),
-                                                   [row.cells[c.index] for c in self.columns]))
+        for plan in plans:
+            self.use(plan)
+            for row in plan.grid.rows(wide_until=plan.header_index + 1):
+                if row.index <= plan.header_index:
+                    continue
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    self.tick(done, total)
+                kind = self.kind_of(row)
+                if kind is None:
+                    self.result.skipped += 1
+                    continue
+                try:
+                    if kind == "household":
+                        self.import_household(row)
+                    else:
+                        self.import_row(row)
+                except FieldError as exc:
+                    self.reject(row, exc)
+            self.note_local_numbers()
         self.tick(total, total)
 
-    def is_not_data(self, row: Row) -> bool:
-        """Blank rows, footers (填表人 …, 合计 …, a note merged across the sheet) and repeated header rows."""
+    def reject(self, row: Row, exc: FieldError) -> None:
+        cells = row.cells
+        self.result.rejected.append(Reject(row.index + 1, self.column_for(exc.field, cells), str(exc),
+                                           [cells[c.index] for c in self.columns], self.sheet))
+        if isinstance(exc, LostDigits) and exc.number is not None:
+            column = next((i for i in self.by_field.get("id_number", ()) if cells[i] != ""), None)
+            if column is not None:
+                self.lost.append((len(self.result.rejected) - 1, self.sheet, row.index, column, exc.number))
+
+    def note_local_numbers(self) -> None:
+        if not self.local_rows:
+            return
+        rows = _(", ").join(str(r) for r, _number in self.local_rows[:LISTED_ROWS]) + \
+            ("…" if len(self.local_rows) > LISTED_ROWS else "")
+        notice = _("Rows {rows}: a phone number without its area code ({number}) was kept in the notes, and the phone "
+                   "left empty").format(rows=rows, number=self.local_rows[0][1])
+        if self.result.several_sheets:
+            notice = _("Sheet {sheet}: {warning}").format(sheet=self.sheet, warning=notice)
+        self.result.notices.append(notice)
+
+    def kind_of(self, row: Row) -> str | None:
+        """"resident", "household" (an address and a residence type, nobody named: a vacant flat) or None: blank
+        rows, footers (填表人 …, 合计 …, a note merged across the sheet) and repeated header rows."""
         if row.merged_only:
-            return True
-        name, number, phone = (self.value(row.cells, f) for f in ("name", "id_number", "phone"))
-        if name == "" and number == "" and phone == "":
-            return True
+            return None
+        cells = row.cells
+        name, number, phone_ = (self.value(cells, f) for f in ("name", "id_number", "phone"))
+        if name == "" and number == "" and phone_ == "" and self.value(cells, "other_phone") == "":
+            if self.value(cells, "residence_type") != "" and any(self.value(cells, f) != "" for f in cols.ADDRESS_FIELDS) \
+                    and not _known([cells[c.index] for c in self.columns]):
+                return "household"
+            return None
         name = text(name)
-        return cols.header_field(name) == "name" or (number == "" and bool(_FOOTER.match(name)))
+        if cols.recognised(name) in ("name", "head_name") or (number == "" and bool(_FOOTER.match(name))):
+            return None
+        return "resident"
 
     # --- one row ---
-    def resident_values(self, cells: list) -> tuple[dict, tuple[list[str] | None, bool | None]]:
-        """The row's resident fields for clean_resident (only cells that hold something), and its categories."""
+    def resident_values(self, cells: list) -> tuple[dict, tuple[list[str] | None, bool | None], _Phones]:
+        """The row's resident fields for clean_resident (only cells that hold something), its categories, and what
+        its phone cells hold."""
         value = self.value
         values = {"name": value(cells, "name")}
         number = id_text(value(cells, "id_number"))
@@ -411,12 +813,12 @@ class _Importer:
         for field_, kind in (("relation", "relation"), ("status", "status")):
             if value(cells, field_) != "":
                 values[field_] = _coded(kind, value(cells, field_))
-        for field_ in ("phone", "care_notes", "notes"):
+        phones = _read_phone_cells([(f, cells[i]) for f in ("phone", "other_phone") for i in self.by_field.get(f, ())])
+        if phones.phone:
+            values["phone"] = phones.phone
+        for field_ in ("care_notes", "notes"):
             if value(cells, field_) != "":
                 values[field_] = value(cells, field_)
-        if isinstance(values.get("phone"), str) and "*" in values["phone"]:
-            raise FieldError("phone", _("This phone number is masked ({shown}); import a ledger with the full numbers").format(
-                shown=values["phone"]))
         contact, contact_phone = value(cells, "emergency_contact"), value(cells, "emergency_phone")
         if contact != "" or contact_phone != "":
             values["emergency_contacts"] = _contacts(contact, contact_phone)
@@ -426,12 +828,17 @@ class _Importer:
             if unknown:
                 raise FieldError("care_categories", _("Unknown care category {value}").format(value=unknown[0]))
         party = value(cells, "political_status")
-        return values, (codes, cols.is_party_member(party) if party != "" else None)
+        return values, (codes, cols.is_party_member(party) if party != "" else None), phones
 
     def address(self, cells: list) -> dict | None:
         """Estate, building, unit and room of the row as written (None when it has no address at all)."""
         value = self.value
         estate = text(value(cells, "estate"))
+        if estate and estate not in self.estates:  # 阳光花园小区 in the 小区 column is the registered 阳光花园
+            for suffix in ("小区", "社区"):
+                if estate.endswith(suffix) and estate[:-len(suffix)] in self.estates:
+                    estate = estate[:-len(suffix)]
+                    break
         building, unit, room = (value(cells, f) for f in ("building", "unit", "room"))
         written = text(value(cells, "address")).replace(" ", "")
         if text(building) or text(room) or not written:
@@ -445,16 +852,24 @@ class _Importer:
         return dict(zip(("estate", "building", "unit", "room"), parts))
 
     def split(self, written: str, estate: str) -> tuple | None:
-        """(estate, building, unit, room) of a written address; the estate is the known name it starts with."""
+        """(estate, building, unit, room) of a written address.
+
+        A registered estate is found anywhere in it (the longest name first), after a province,
+        city, district or community, and followed by 小区 or 社区 or not; otherwise the estate is
+        what comes before the building, without province, city and district.
+        """
         for known in ([estate.replace(" ", "")] if estate else []) + self._estates_longest_first:
-            if known and written.startswith(known):
-                parts = rules.split_address(written[len(known):])
-                if parts:
-                    return (estate or known, *parts)
+            at = written.find(known) if known else -1
+            if at < 0 or _strip_region(written[:at]):
+                continue
+            parts = rules.split_address(_ESTATE_SUFFIX.sub("", written[at + len(known):]))
+            if parts:
+                return (estate or known, *parts)
         for start in range(len(written)):
             parts = rules.split_address(written[start:])
             if parts:
-                return (estate or written[:start].strip(",，、 "), *parts)
+                before = written[:start].strip(",，、 ")
+                return (estate or _strip_region(before) or before, *parts)
         return None
 
     def household(self, key: tuple) -> str | None:
@@ -471,9 +886,51 @@ class _Importer:
             sql += " AND id_number IS NULL"
         return self.conn.execute(sql + " ORDER BY created_at LIMIT 1", (household_id, name)).fetchone()
 
+    def remember_household(self, key: tuple, created: str, estate: str) -> None:
+        self.households[key] = created
+        self.typed.add(created)
+        self.created.add(created)
+        self.result.households_added += 1
+        if estate not in self.estates:
+            self.estates.add(estate)
+            self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
+
+    def import_household(self, row: Row) -> None:
+        """A row with an address and a residence type and nobody named: the household alone (a vacant flat)."""
+        cells = row.cells
+        place = self.address(cells)
+        kind = _coded("residence", self.value(cells, "residence_type"))
+        house = rules.clean_household({**place, "residence_type": kind})
+        key = (house["estate"], house["building"], house["unit"], house["room"])
+        notes = rules.note(self.value(cells, "notes"))
+        household_id = self.household(key)
+        if household_id is None:
+            created = registry.add_household(self.change, {**place, "residence_type": kind, "notes": notes})
+            self.remember_household(key, created, house["estate"])
+            return
+        values = {} if household_id in self.typed else {"residence_type": kind}
+        before = registry.household(self.conn, household_id)
+        if notes:
+            values["notes"] = _with_notes(before["notes"], [notes])
+        changed = registry.update_household(self.change, household_id, values) if values else []
+        self.typed.add(household_id)
+        if not changed:
+            self.result.unchanged += 1
+            return
+        after = registry.household(self.conn, household_id)
+        names = {"residence_type": label(HOUSEHOLD_FIELDS, "residence_type"), "notes": label(HOUSEHOLD_FIELDS, "notes")}
+        self.result.changes.append(Change(row.index + 1, registry.address_text(after), {
+            names[f]: (_shown(f, before[f]), _shown(f, after[f])) for f in changed if f in names}, self.sheet))
+        self.result.updated += 1
+
     def import_row(self, row: Row) -> None:
+        values, (codes, party), phones = self.resident_values(row.cells)
+        self.check_and_write(row, values, codes, party, _phone_notes(phones))
+        if phones.local:
+            self.local_rows.append((row.index + 1, phones.local[0]))
+
+    def check_and_write(self, row: Row, values: dict, codes, party, notes: list[str]) -> None:
         cells, number_row = row.cells, row.index + 1
-        values, (codes, party) = self.resident_values(cells)
         cleaned = rules.clean_resident({**values, "care_categories": codes}, self.today)
         place = self.address(cells)
         kind = self.value(cells, "residence_type")
@@ -484,25 +941,32 @@ class _Importer:
             key = (house["estate"], house["building"], house["unit"], house["room"])
         number, name = cleaned["id_number"], cleaned["name"]
         if number and number in self.seen_ids:
-            raise FieldError("id_number", _("The same id number as row {row}").format(row=self.seen_ids[number]))
+            raise FieldError("id_number", _("The same id number as {where}: if this row is the same person again, delete "
+                                            "it; otherwise correct the id number").format(where=self.where(*self.seen_ids[number])))
         other = self.seen_names.get((key, name)) if key is not None else None
-        if other is not None and not (number and other[1]):  # two people of one name need their id numbers
-            raise FieldError("name", _("The same name in the same household as row {row}, and no id number to tell "
-                                       "them apart").format(row=other[0]))
+        if other is not None and not (number and other[2]):  # two people of one name need their id numbers
+            raise FieldError("name", _("The same name in the same household as {where}, and no id number to tell them "
+                                       "apart: if this row is the same person again, delete it; otherwise fill in both "
+                                       "id numbers").format(where=self.where(other[0], other[1])))
         existing = registry.resident_with_id_number(self.conn, number) if number else None
+        if existing is not None and rules.clean_name(existing["name"]) != name:
+            holder = registry.resident(self.conn, existing["id"])
+            raise FieldError("id_number", _("This id number is registered to {name} ({address}); to correct the name, "
+                                            "change it on the Register page").format(name=holder["name"],
+                                                                                     address=holder["address"]))
         household_id = self.household(key) if key is not None else None
         if existing is None and household_id is not None and household_id not in self.created:
             existing = self.same_name(household_id, name, without_id_number=bool(number))
         if existing is None and key is None:
             raise FieldError("address", _("The address is missing: fill in the estate, building and room"))
         if number:
-            self.seen_ids[number] = number_row
+            self.seen_ids[number] = (self.sheet, number_row)
         if key is not None:
-            self.seen_names[(key, name)] = (number_row, bool(number))
+            self.seen_names[(key, name)] = (self.sheet, number_row, bool(number))
 
         self.conn.execute("SAVEPOINT ledger_row")
         try:
-            outcome, created = self.write_row(existing, household_id, key, place, kind, values, codes, party)
+            outcome, created, fields = self.write_row(existing, household_id, key, place, kind, values, codes, party, notes)
         except FieldError:
             self.conn.execute("ROLLBACK TO ledger_row")
             self.conn.execute("RELEASE ledger_row")
@@ -511,28 +975,30 @@ class _Importer:
         if household_id is not None and kind is not None:
             self.typed.add(household_id)  # the first row of the file that gives the type decides it
         if created is not None:
-            self.households[key] = created
-            self.typed.add(created)
-            self.created.add(created)
-            self.result.households_added += 1
-            if place["estate"] not in self.estates:
-                self.estates.add(place["estate"])
-                self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
+            self.remember_household(key, created, place["estate"])
+        if fields:
+            self.result.changes.append(Change(number_row, name, fields, self.sheet))
         setattr(self.result, outcome, getattr(self.result, outcome) + 1)
 
-    def write_row(self, existing, household_id, key, place, kind, values, codes, party) -> tuple[str, str | None]:
-        """Write one checked row; ("imported" | "updated" | "unchanged", id of a household it created)."""
-        change, created, household_changed = self.change, None, False
+    def write_row(self, existing, household_id, key, place, kind, values, codes, party,
+                  notes: list[str]) -> tuple[str, str | None, dict]:
+        """Write one checked row; ("imported" | "updated" | "unchanged", id of a household it created, what changed)."""
+        change, created, fields = self.change, None, {}
         if key is not None and household_id is None:
             household_id = created = registry.add_household(change, {**place, "residence_type": kind})
         elif household_id is not None and kind is not None and household_id not in self.typed:
-            household_changed = bool(registry.update_household(change, household_id, {"residence_type": kind}))
+            before = registry.household(self.conn, household_id)["residence_type"]
+            if registry.update_household(change, household_id, {"residence_type": kind}):
+                fields[label(HOUSEHOLD_FIELDS, "residence_type")] = (_shown("residence_type", before),
+                                                                     _shown("residence_type", kind))
         if existing is None:
             categories = list(codes or [])
             if party and "party_member" not in categories:
                 categories.append("party_member")
+            if notes:
+                values = {**values, "notes": _with_notes(rules.note(values.get("notes")), notes)}
             registry.add_resident(change, household_id, {**values, "care_categories": categories})
-            return "imported", created
+            return "imported", created, {}
         values = dict(values)
         current = registry.resident(self.conn, existing["id"])
         if codes is not None or party is not None:
@@ -543,41 +1009,87 @@ class _Importer:
                 categories.remove("party_member")
             if set(categories) != set(current["care_categories"]):
                 values["care_categories"] = categories
+        if notes:
+            values["notes"] = _with_notes(rules.note(values["notes"]) if "notes" in values else current["notes"], notes)
         if household_id is not None and household_id != current["household_id"]:
             values["household_id"] = household_id
         changed = registry.update_resident(change, existing["id"], values)
-        return ("updated" if changed or household_changed else "unchanged"), created
+        if changed:
+            after = registry.resident(self.conn, existing["id"])
+            for name in changed:
+                if name == "household_id":
+                    fields[label(FIELDS, "address")] = (current["address"], after["address"])
+                else:
+                    fields[label(RESIDENT_FIELDS, name)] = (_shown(name, current[name]), _shown(name, after[name]))
+        return ("updated" if fields else "unchanged"), created, fields
+
+
+def _quote_as_shown(result: ImportResult, path: Path, lost: list[tuple[int, str, int, int, float]]) -> None:
+    """Say what the cell shows in the reasons about id numbers that lost their digits, where its format is known.
+
+    A long number in a cell of format 0 shows 370102196606060000, not 3.70102E+17; the reason
+    quotes what the clerk sees. (The rejects workbook still gets 3.70102E+17: see damaged_as_shown.)
+    """
+    by_sheet: dict[str, list] = {}
+    for item in lost:
+        by_sheet.setdefault(item[1], []).append(item)
+    for sheet, items in by_sheet.items():
+        formats = ooxml.number_formats(path, sheet, {(row, column) for _n, _s, row, column, _v in items})
+        for n, _sheet, row, column, number in items:
+            code = formats.get((row, column))
+            if code and ooxml.shows_whole_number(code):
+                result.rejected[n] = dataclasses.replace(result.rejected[n],
+                                                         reason=str(LostDigits(_as_formatted(number, code))))
 
 
 def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str] | None = None, dry_run: bool = False,
                   progress: ProgressFn | None = None, cancelled: CancelledFn | None = None,
-                  sheet: str | None = None) -> ImportResult:
+                  sheet: str | None = None, rejects: str | Path | None = None) -> ImportResult:
     """Import the ledger at ``path`` in one transaction; see the module's docstring.
 
-    ``mapping`` (column index → field of FIELDS) replaces the detected one; columns it leaves
-    out are not imported. ``dry_run`` checks and counts everything and keeps nothing.
-    ``progress(done, total)`` is called every few hundred rows, ``cancelled()`` is looked at
-    as often and, when true, ends the import with ``Cancelled`` and nothing kept.
-    Raises LedgerFileError when the file is refused.
+    Every sheet holding a ledger is imported (``analyse`` lists them), or only ``sheet``.
+    ``mapping`` (column index → field of FIELDS) replaces the detected one of a single sheet;
+    columns it leaves out are not imported. ``dry_run`` checks and counts everything and keeps
+    nothing. ``rejects`` writes the rejected rows to that workbook within the import, so that
+    a failure to write it leaves the database unchanged (nothing is written when no row was
+    rejected; ``result.rejects_path`` says where they went). ``progress(done, total)`` is
+    called every few hundred rows, ``cancelled()`` is looked at as often and, when true, ends
+    the import with ``Cancelled`` and nothing kept. Raises LedgerFileError when the file is refused.
     """
     path = Path(path)
     session.require_station()
     book = open_workbook(path)
     try:
-        grid, header_index, columns = _layout(book, path, sheet)
+        plans, skipped = _plans(book, path, sheet)
         if mapping is not None:
+            if len(plans) > 1:
+                raise ValueError("a mapping is for one sheet: name it (sheet=…)")
             unknown = {f for f in mapping.values() if f} - set(FIELDS)
             if unknown:
                 raise ValueError("unknown ledger fields {fields}".format(fields=sorted(unknown)))
-            columns = [Column(c.index, c.header, mapping.get(c.index) or None) for c in columns]
-        if not any(c.field == "name" for c in columns):
-            raise LedgerFileError(_("{path}: no column holds the names (姓名)").format(path=path))
-        result = ImportResult(path, grid.name, header_index + 1, columns, dry_run)
+            plan = plans[0]
+            columns = [Column(c.index, c.header, mapping.get(c.index) or None) for c in plan.columns]
+            plans = [plan._replace(columns=columns, warnings=_warnings(columns))]
+        for plan in plans:
+            if not any(c.field == "name" for c in plan.columns):
+                raise LedgerFileError(_("{path}: no column holds the names (姓名)").format(path=path))
+        first = plans[0]
+        result = ImportResult(path, first.grid.name, first.header_index + 1, first.columns, dry_run,
+                              sheets=[ImportedSheet(p.grid.name, p.header_index + 1, p.columns, list(p.warnings)) for p in plans],
+                              skipped_sheets=skipped)
+        detail = {"file": path.name, "sheet": first.grid.name}
+        if len(plans) > 1:
+            detail["sheets"] = [p.grid.name for p in plans]
+        height = sum(p.grid.height for p in plans)
         try:
-            with db.page_cache(session.conn, min(CACHE_MB, 8 + grid.height // 1000)), \
-                    session.write("ledger.import", "residents", detail={"file": path.name, "sheet": grid.name}) as change:
-                _Importer(change, columns, result, progress, cancelled).run(grid, header_index)
+            with db.page_cache(session.conn, min(CACHE_MB, 8 + height // 1000)), \
+                    session.write("ledger.import", "residents", detail=detail) as change:
+                importer = _Importer(change, result, progress, cancelled)
+                importer.run(plans)
+                _quote_as_shown(result, path, importer.lost)
                 change.detail.update(result.counts())
+                if rejects is not None and result.rejected:
+                    result.rejects_path = write_rejects(result, path, rejects)
                 if dry_run:
                     raise _DryRun()
         except _DryRun:
@@ -591,32 +1103,50 @@ def write_rejects(result: ImportResult, ledger: str | Path | Analysis, out_path:
     """Write the rejected rows of ``result`` to ``out_path``, a workbook to correct and import as it is.
 
     ``ledger`` is the imported file (its path, or its Analysis): the rejects never overwrite it.
-    The header row is the ledger's own, followed by 原行号 (the row in the ledger) and 问题
-    (column and reason); id numbers and phones are text cells, merged cells are filled in.
+    Each sheet's header row is the ledger's own, followed by 原行号 (the row in the ledger) and
+    问题 (column and reason); id numbers and phones are text cells, an id number Excel already
+    damaged is written as Excel shows it (3.70102E+17) so that it is refused until typed again,
+    and merged cells are filled in. The rows of a ledger of several sheets go to sheets of the
+    same names.
     """
     out = Path(out_path)
     source = ledger.path if isinstance(ledger, Analysis) else Path(ledger)
     if out.exists() and out.resolve() == source.resolve():
         raise LedgerFileError(_("The rejected rows cannot be written over the ledger {path} itself").format(path=out))
-    headers = [c.header for c in result.columns] + [_("Original row"), _("Problem")]
-    text_columns = tuple(n for n, c in enumerate(result.columns) if c.field in TEXT_FIELDS)
+    sheets = result.sheets or [ImportedSheet(result.sheet, result.header_row, result.columns)]
+    several = len(sheets) > 1
     try:
-        handle, temporary = tempfile.mkstemp(suffix=".xlsx", prefix=".rejects-", dir=out.parent)
-        os.close(handle)
+        temporary = writing.temporary_beside(out, "rejects")
     except OSError as exc:
-        raise LedgerFileError(_("Cannot write {path}: {error}").format(path=out, error=exc)) from None
+        raise LedgerFileError(_("Cannot write {path}: {error}").format(path=out, error=writing.os_reason(exc))) from None
+    book = None
     try:
         book = new_workbook(temporary)
-        writer = SheetWriter(book, _("Rejected rows"), headers, text_columns=text_columns)
-        for reject in result.rejected:
-            writer.write(list(reject.values) + [reject.row, _("{column}: {reason}").format(
-                column=reject.column, reason=reject.reason)])
-        writer.finish()
+        for sheet in sheets:
+            rows = [r for r in result.rejected if r.sheet == sheet.name or not several]
+            if several and not rows:
+                continue
+            headers = [c.header for c in sheet.columns] + [_("Original row"), _("Problem")]
+            text_columns = tuple(n for n, c in enumerate(sheet.columns) if c.field in TEXT_FIELDS)
+            id_columns = [n for n, c in enumerate(sheet.columns) if c.field == "id_number"]
+            writer = SheetWriter(book, sheet.name if several else _("Rejected rows"), headers, text_columns=text_columns)
+            for reject in rows:
+                values = list(reject.values)
+                for n in id_columns:
+                    values[n] = damaged_as_shown(values[n])
+                writer.write(values + [reject.row, _("{column}: {reason}").format(column=reject.column, reason=reject.reason)])
+            writer.finish()
         book.close()
-        os.replace(temporary, out)
-    except OSError as exc:
-        raise LedgerFileError(_("Cannot write {path}: {error}").format(path=out, error=exc)) from None
+        book = None
+        writing.publish(temporary, out)
+    except (OSError, xlsxwriter.exceptions.XlsxWriterException) as exc:
+        raise LedgerFileError(_("Cannot write {path}: {error}").format(path=out, error=writing.os_reason(exc))) from None
     finally:
+        if book is not None:
+            try:
+                book.close()
+            except Exception:  # noqa: BLE001 - the write failed already; that error is the one to report
+                pass
         if os.path.exists(temporary):
             os.remove(temporary)
     return out

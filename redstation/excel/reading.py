@@ -20,6 +20,7 @@ import python_calamine
 
 from redstation.excel import LedgerFileError
 from redstation.i18n import _
+from redstation.paths import log_dir
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -67,6 +68,18 @@ def as_shown(value) -> str:
     return display(value)
 
 
+def _log_technical(path: Path, error: Exception) -> Path:
+    """Keep the reader's own (English, technical) words about a refused file in the log; return the log's path."""
+    log = log_dir() / "ledger-files.log"
+    try:
+        with open(log, "a", encoding="utf-8") as file:
+            file.write("{at} {path}: {kind}: {error}\n".format(at=datetime.now().isoformat(timespec="seconds"), path=path,
+                                                               kind=type(error).__name__, error=error))
+    except OSError:
+        pass
+    return log
+
+
 def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
     """The workbook at ``path``, or LedgerFileError naming the file and what is wrong."""
     path = Path(path)
@@ -82,22 +95,28 @@ def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
         raise LedgerFileError(_("{path} is protected by a password; save it without one first").format(path=path)) from None
-    except Exception as exc:  # calamine's errors, OSError
-        raise LedgerFileError(_("{path} cannot be read as a workbook ({error})").format(path=path, error=exc)) from None
+    except OSError as exc:
+        raise LedgerFileError(_("{path} cannot be read ({error})").format(path=path, error=exc.strerror or exc)) from None
+    except Exception as exc:  # calamine's errors: a damaged file, or another kind of file named .xlsx
+        log = _log_technical(path, exc)
+        raise LedgerFileError(_("{path} is damaged or is not an Excel workbook (details in {log})").format(
+            path=path, log=log)) from None
 
 
-def worksheets(book: python_calamine.CalamineWorkbook, path: Path) -> list["Grid"]:
-    """The visible worksheets of ``book``, in their order."""
-    grids = []
-    for meta in book.sheets_metadata:
-        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or meta.visible != python_calamine.SheetVisibleEnum.Visible:
-            continue
-        try:
-            grids.append(Grid(meta.name, book.get_sheet_by_name(meta.name)))
-        except Exception as exc:
-            raise LedgerFileError(_("The sheet {sheet} of {path} cannot be read ({error})").format(
-                sheet=meta.name, path=path, error=exc)) from None
-    return grids
+def worksheets(book: python_calamine.CalamineWorkbook, path: Path) -> list[tuple[str, bool]]:
+    """(name, visible) of the worksheets of ``book``, in their order (chart sheets left out)."""
+    return [(meta.name, meta.visible == python_calamine.SheetVisibleEnum.Visible) for meta in book.sheets_metadata
+            if meta.typ == python_calamine.SheetTypeEnum.WorkSheet]
+
+
+def grid(book: python_calamine.CalamineWorkbook, path: Path, name: str) -> "Grid":
+    """The sheet ``name`` of ``book``; LedgerFileError when it cannot be read."""
+    try:
+        return Grid(name, book.get_sheet_by_name(name))
+    except Exception as exc:  # noqa: BLE001 - calamine's errors
+        log = _log_technical(path, exc)
+        raise LedgerFileError(_("The sheet {sheet} of {path} is damaged and cannot be read (details in {log})").format(
+            sheet=name, path=path, log=log)) from None
 
 
 @dataclass

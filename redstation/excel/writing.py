@@ -9,12 +9,17 @@ phones go in as text in text-formatted columns, so no digit is lost.
 
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 import unicodedata
 from datetime import date, datetime
+from pathlib import Path
 
 import xlsxwriter
 
 from redstation.excel.reading import as_shown
+from redstation.i18n import _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_ROWS = 1_048_576            # rows of an .xlsx sheet
@@ -38,6 +43,46 @@ def text_width(value: str) -> int:
     if value.isascii():
         return len(value)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
+
+
+def temporary_beside(out: Path, kind: str) -> str:
+    """A new empty file in ``out``'s folder to write a workbook into, named so that anyone sees it is unfinished
+    (``.~redstation-export-….xlsx.partial``); ``publish`` gives it its name when complete. OSError if the folder
+    cannot take it."""
+    handle, temporary = tempfile.mkstemp(prefix=".~redstation-{kind}-".format(kind=kind), suffix=".xlsx.partial",
+                                         dir=Path(out).parent)
+    os.close(handle)
+    return temporary
+
+
+def os_reason(exc: Exception) -> str:
+    """Why a file could not be written, in the user's words for the usual causes."""
+    known = {errno.EACCES: _("no permission to write there"), errno.EPERM: _("no permission to write there"),
+             errno.ENOENT: _("the folder cannot be found, or no file can be made in it"),
+             errno.ENOSPC: _("the disk is full"), errno.EROFS: _("the disk is read-only")}
+    number = getattr(exc, "errno", None)
+    return known.get(number) or getattr(exc, "strerror", None) or str(exc)
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:  # Linux: read it without changing it
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(temporary: str, out: Path) -> None:
+    """Give the finished ``temporary`` file its name, readable as any new file of the user is (not only by the owner,
+    as the temporary file was made)."""
+    os.replace(temporary, out)
+    if os.name == "posix":
+        os.chmod(out, 0o666 & ~_umask())
 
 
 def new_workbook(path) -> xlsxwriter.Workbook:

@@ -74,7 +74,7 @@ class WorkPanel(QWidget):
 
 
 class ImportLedgerDialog(QDialog):
-    """Import one workbook: analyse, correct the mapping, check, import, save the rejected rows."""
+    """Import one workbook: analyse, choose the sheet, correct the mapping, check, import, save the rejected rows."""
 
     imported = Signal()  # something was written
 
@@ -83,12 +83,13 @@ class ImportLedgerDialog(QDialog):
         self.taskman = taskman
         self.db_path, self.actor = session.path, session.actor
         self.path = Path(path)
-        self.analysis = None
+        self.analysis = None      # what analyse() returned: the best sheet, with every ledger sheet in .sheets
+        self.chosen = None        # the Analysis of the sheet chosen, or None for all sheets
         self.result = None
-        self.checked_mapping: dict | None = None
+        self.checked: tuple | None = None  # (sheet, mapping) of the last check, which the import repeats
         self.setWindowTitle(_("Import a ledger"))
         self.setStyleSheet(STYLE_SHEET)
-        self.resize(1000, 680)
+        self.resize(1000, 760)
 
         layout = QVBoxLayout(self)
         self.summary = QLabel(_("Reading {file}…").format(file=self.path.name))
@@ -96,7 +97,27 @@ class ImportLedgerDialog(QDialog):
         self.summary.setObjectName("sectionTitle")
         layout.addWidget(self.summary)
 
-        layout.addWidget(QLabel(_("How the columns are understood (change a column's field if it is wrong):")))
+        sheet_row = QHBoxLayout()
+        sheet_row.addWidget(QLabel(_("Sheet:")))
+        self.sheet_choice = QComboBox()
+        self.sheet_choice.setMinimumWidth(240)
+        sheet_row.addWidget(self.sheet_choice)
+        sheet_row.addStretch(1)
+        layout.addLayout(sheet_row)
+
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #9a5b00;")
+        self.warnings.hide()
+        layout.addWidget(self.warnings)
+
+        self.mapping_title = QLabel(_("How the columns are understood (change a column's field if it is wrong):"))
+        layout.addWidget(self.mapping_title)
+        self.all_sheets_note = QLabel(_("All sheets are imported, each with the columns as they were recognised. "
+                                        "To change what a column holds, choose one sheet above."))
+        self.all_sheets_note.setWordWrap(True)
+        self.all_sheets_note.hide()
+        layout.addWidget(self.all_sheets_note)
         self.mapping = QTableWidget(0, 3)
         self.mapping.setHorizontalHeaderLabels([_("Column"), _("Header in the file"), _("Imported as")])
         self.mapping.verticalHeader().hide()
@@ -104,7 +125,8 @@ class ImportLedgerDialog(QDialog):
         self.mapping.setMaximumHeight(230)
         layout.addWidget(self.mapping)
 
-        layout.addWidget(QLabel(_("The first rows of the file:")))
+        self.preview_title = QLabel(_("The first rows of the file:"))
+        layout.addWidget(self.preview_title)
         self.preview = QTableWidget(0, 0)
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.preview.verticalHeader().hide()
@@ -113,8 +135,21 @@ class ImportLedgerDialog(QDialog):
         self.outcome = QLabel("")
         self.outcome.setWordWrap(True)
         layout.addWidget(self.outcome)
-        self.rejects = QTableWidget(0, 3)
-        self.rejects.setHorizontalHeaderLabels([_("Row"), _("Column"), _("Problem")])
+        self.changes_title = QLabel(_("Updated residents (before → after):"))
+        self.changes_title.hide()
+        layout.addWidget(self.changes_title)
+        self.changes = QTableWidget(0, 4)
+        self.changes.setHorizontalHeaderLabels([_("Row"), _("Name"), _("What changed"), _("Sheet")])
+        self.changes.verticalHeader().hide()
+        self.changes.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.changes.hide()
+        layout.addWidget(self.changes, 1)
+        self.rejects_title = QLabel(_("Rejected rows:"))
+        self.rejects_title.hide()
+        layout.addWidget(self.rejects_title)
+        self.rejects = QTableWidget(0, 4)
+        self.rejects.setHorizontalHeaderLabels([_("Row"), _("Column"), _("Problem"), _("Sheet")])
         self.rejects.verticalHeader().hide()
         self.rejects.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.rejects.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -141,6 +176,7 @@ class ImportLedgerDialog(QDialog):
         self.import_button.clicked.connect(self.run_import)
         self.rejects_button.clicked.connect(self.save_rejects)
         self.close_button.clicked.connect(self.reject)
+        self.sheet_choice.currentIndexChanged.connect(self._sheet_changed)
         self._enable()
         self.taskman.run_in_background(lambda progress, cancelled: ledger_import.analyse(self.path), self._analysed, owner=self)
 
@@ -153,72 +189,133 @@ class ImportLedgerDialog(QDialog):
             return
         if not outcome.ok:
             return
-        a = self.analysis = outcome.value
-        self.summary.setText(_("{file}, sheet {sheet}: header in row {row}, {count} rows of data").format(
-            file=self.path.name, sheet=a.sheet, row=a.header_row, count=a.data_rows))
-        self.mapping.setRowCount(len(a.columns))
-        for row, (index, header, field) in enumerate(a.columns):
-            self.mapping.setItem(row, 0, _cell(column_letter(index)))
-            self.mapping.setItem(row, 1, _cell(header))
-            choice = QComboBox()
-            choice.addItem(_("(not imported)"), None)
-            for code in ledger_import.FIELDS:
-                choice.addItem(label(ledger_import.FIELDS, code), code)
-            choice.setCurrentIndex(max(choice.findData(field), 0))
-            choice.currentIndexChanged.connect(self._mapping_changed)
-            self.mapping.setCellWidget(row, 2, choice)
-        self.mapping.resizeColumnsToContents()
-        self.mapping.setColumnWidth(2, 220)
-        headers = [column.header for column in a.columns]
+        a = outcome.value
+        if len(a.sheets) > 1:
+            text = _("{file}: {count} sheets hold a ledger: {sheets}").format(
+                file=self.path.name, count=len(a.sheets), sheets=_(", ").join(
+                    _("{sheet} (header in row {row}, {count} rows of data)").format(
+                        sheet=s.sheet, row=s.header_row, count=s.data_rows) for s in a.sheets))
+        else:
+            text = _("{file}, sheet {sheet}: header in row {row}, {count} rows of data").format(
+                file=self.path.name, sheet=a.sheet, row=a.header_row, count=a.data_rows)
+        if a.skipped_sheets:
+            text += "\n" + _("Left out: {sheets}").format(sheets=_(", ").join(
+                _("{sheet} ({reason})").format(sheet=name, reason=reason) for name, reason in a.skipped_sheets))
+        self.summary.setText(text)
+        self.sheet_choice.blockSignals(True)
+        if len(a.sheets) > 1:
+            self.sheet_choice.addItem(_("All sheets ({count})").format(count=len(a.sheets)), None)
+        for sheet in a.sheets or [a]:
+            self.sheet_choice.addItem(sheet.sheet, sheet.sheet)
+        self.sheet_choice.setCurrentIndex(0)
+        self.sheet_choice.setEnabled(len(a.sheets) > 1)
+        self.sheet_choice.blockSignals(False)
+        self.analysis = a
+        self._show_sheet()
+
+    def _sheet_analysis(self, name: str | None):
+        return next((s for s in self.analysis.sheets or [self.analysis] if s.sheet == name), None)
+
+    def _show_sheet(self) -> None:
+        """Mapping, warnings and preview of the sheet chosen (or of all sheets)."""
+        a = self.analysis
+        name = self.sheet_choice.currentData()
+        self.chosen = self._sheet_analysis(name) if name is not None else None
+        several = len(a.sheets) > 1
+        if self.chosen is None:
+            warnings = [_("Sheet {sheet}: {warning}").format(sheet=s.sheet, warning=w) for s in a.sheets for w in s.warnings]
+        else:
+            warnings = list(self.chosen.warnings)
+        self.warnings.setText("\n".join(_("Note: {warning}").format(warning=w) for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+        self.mapping.setVisible(self.chosen is not None)
+        self.mapping_title.setVisible(self.chosen is not None)
+        self.all_sheets_note.setVisible(self.chosen is None)
+        shown = self.chosen or a
+        if self.chosen is not None:
+            self.mapping.setRowCount(0)
+            self.mapping.setRowCount(len(shown.columns))
+            for row, (index, header, field) in enumerate(shown.columns):
+                self.mapping.setItem(row, 0, _cell(column_letter(index)))
+                self.mapping.setItem(row, 1, _cell(header))
+                choice = QComboBox()
+                choice.addItem(_("(not imported)"), None)
+                for code in ledger_import.FIELDS:
+                    choice.addItem(label(ledger_import.FIELDS, code), code)
+                choice.setCurrentIndex(max(choice.findData(field), 0))
+                choice.currentIndexChanged.connect(self._mapping_changed)
+                self.mapping.setCellWidget(row, 2, choice)
+            self.mapping.resizeColumnsToContents()
+            self.mapping.setColumnWidth(2, 220)
+        self.preview_title.setText(_("The first rows of the sheet {sheet}:").format(sheet=shown.sheet) if several
+                                   else _("The first rows of the file:"))
+        headers = [column.header for column in shown.columns]
+        self.preview.clear()
         self.preview.setColumnCount(len(headers))
         self.preview.setHorizontalHeaderLabels(headers)
-        self.preview.setRowCount(len(a.preview[:PREVIEW_ROWS]))
-        for row, values in enumerate(a.preview[:PREVIEW_ROWS]):
+        self.preview.setRowCount(len(shown.preview[:PREVIEW_ROWS]))
+        for row, values in enumerate(shown.preview[:PREVIEW_ROWS]):
             for column, value in enumerate(values[:len(headers)]):
                 self.preview.setItem(row, column, _cell(value))
         self.preview.resizeColumnsToContents()
         self._enable()
 
-    def current_mapping(self) -> dict[int, str | None]:
-        """Column index → field, as the combo boxes say now."""
+    def _sheet_changed(self) -> None:
+        if self.analysis is None:
+            return
+        self._show_sheet()
+        self._mapping_changed()
+
+    def current_sheet(self) -> str | None:
+        """The sheet to import, or None for every sheet that holds a ledger."""
+        return self.sheet_choice.currentData() if self.analysis is not None else None
+
+    def current_mapping(self) -> dict[int, str | None] | None:
+        """Column index → field, as the combo boxes say now; None when all sheets are imported as recognised."""
+        if self.chosen is None:
+            return None
         mapping = {}
-        for row, (index, _header, _field) in enumerate(self.analysis.columns):
+        for row, (index, _header, _field) in enumerate(self.chosen.columns):
             mapping[index] = self.mapping.cellWidget(row, 2).currentData()
         return mapping
 
     def _mapping_changed(self) -> None:
-        self.checked_mapping = None
+        self.checked = None
         self.result = None
         self.outcome.setText(_("The mapping changed: check the file again."))
-        self.rejects.hide()
+        for widget in (self.rejects, self.rejects_title, self.changes, self.changes_title):
+            widget.hide()
         self._enable()
 
     def _enable(self) -> None:
         idle = self.work.task is None
         ready = self.analysis is not None
         self.check_button.setEnabled(idle and ready)
-        self.import_button.setEnabled(idle and ready and self.checked_mapping is not None)
+        self.import_button.setEnabled(idle and ready and self.checked is not None)
         self.rejects_button.setEnabled(idle and self.result is not None and bool(self.result.rejected))
         self.close_button.setEnabled(idle)
-        if self.analysis is not None:
+        self.sheet_choice.setEnabled(idle and ready and len(self.analysis.sheets) > 1)
+        if self.chosen is not None:
             for row in range(self.mapping.rowCount()):
                 self.mapping.cellWidget(row, 2).setEnabled(idle)
 
     # --- checking and importing ---------------------------------------------------------------------------------
     def _run(self, dry_run: bool) -> None:
-        mapping = self.current_mapping()
+        sheet, mapping = self.current_sheet(), self.current_mapping()
         path, db_path, actor = self.path, self.db_path, self.actor
 
         def work(progress, cancelled):
             with Session.open(db_path, actor, create=False) as session:
-                return ledger_import.import_ledger(session, path, mapping=mapping, dry_run=dry_run,
+                return ledger_import.import_ledger(session, path, mapping=mapping, sheet=sheet, dry_run=dry_run,
                                                    progress=progress, cancelled=cancelled)
 
-        self.rejects.hide()
+        for widget in (self.rejects, self.rejects_title, self.changes, self.changes_title):
+            widget.hide()
         self.outcome.setText("")
         self.work.start(_("Checking…") if dry_run else _("Importing…"),
                         lambda progress: self.taskman.run_in_background(
-                            work, lambda outcome: self._done(dry_run, mapping, outcome), on_progress=progress, owner=self))
+                            work, lambda outcome: self._done(dry_run, (sheet, mapping), outcome), on_progress=progress,
+                            owner=self))
         self._enable()
 
     def check(self) -> None:
@@ -227,7 +324,7 @@ class ImportLedgerDialog(QDialog):
     def run_import(self) -> None:
         self._run(dry_run=False)
 
-    def _done(self, dry_run: bool, mapping: dict, outcome: Outcome) -> None:
+    def _done(self, dry_run: bool, checked: tuple, outcome: Outcome) -> None:
         self.work.finish()
         if outcome.cancelled:
             self.outcome.setText(_("Cancelled: nothing was imported."))
@@ -236,20 +333,39 @@ class ImportLedgerDialog(QDialog):
         else:
             self.result = result = outcome.value
             if dry_run:
-                self.checked_mapping = mapping
+                self.checked = checked
                 text = _("Checked: {imported} new residents, {updated} updated, {unchanged} unchanged, "
                          "{rejected} rows with problems. Nothing is written until you import.")
             else:
-                self.checked_mapping = None
+                self.checked = None
                 text = _("Imported: {imported} new residents, {updated} updated, {unchanged} unchanged, "
                          "{rejected} rows with problems were left out.")
                 self.imported.emit()
-            self.outcome.setText(text.format(imported=result.imported, updated=result.updated,
-                                             unchanged=result.unchanged, rejected=len(result.rejected)))
-            self._show_rejects(result.rejected)
+            text = text.format(imported=result.imported, updated=result.updated, unchanged=result.unchanged,
+                               rejected=len(result.rejected))
+            if result.notices:
+                text += "\n" + "\n".join(_("Note: {warning}").format(warning=w) for w in result.notices)
+            self.outcome.setText(text)
+            self._show_changes(result)
+            self._show_rejects(result)
         self._enable()
 
-    def _show_rejects(self, rejected) -> None:
+    def _show_changes(self, result) -> None:
+        self.changes.setRowCount(len(result.changes))
+        for row, change in enumerate(result.changes):
+            self.changes.setItem(row, 0, _cell(change.row))
+            self.changes.setItem(row, 1, _cell(change.name))
+            fields = _cell(change.text())
+            fields.setToolTip(change.text())
+            self.changes.setItem(row, 2, fields)
+            self.changes.setItem(row, 3, _cell(change.sheet))
+        self.changes.setColumnHidden(3, not result.several_sheets)
+        self.changes.resizeColumnToContents(1)
+        self.changes.setVisible(bool(result.changes))
+        self.changes_title.setVisible(bool(result.changes))
+
+    def _show_rejects(self, result) -> None:
+        rejected = result.rejected
         self.rejects.setRowCount(len(rejected))
         for row, reject in enumerate(rejected):
             self.rejects.setItem(row, 0, _cell(reject.row))
@@ -257,7 +373,10 @@ class ImportLedgerDialog(QDialog):
             reason = _cell(reject.reason)
             reason.setToolTip(reject.reason)
             self.rejects.setItem(row, 2, reason)
+            self.rejects.setItem(row, 3, _cell(reject.sheet))
+        self.rejects.setColumnHidden(3, not result.several_sheets)
         self.rejects.setVisible(bool(rejected))
+        self.rejects_title.setVisible(bool(rejected))
 
     def save_rejects(self) -> None:
         suggested = str(self.path.with_name(self.path.stem + "-问题行.xlsx"))

@@ -67,7 +67,7 @@ def household_states(conn: sqlite3.Connection, now: datetime, *, estate: str | N
     """Every key household with its interval, last visit, due time and state (overdue, due, ok), in address order."""
     table = intervals(conn)
     found = []
-    for item in store.key_households(conn, estate=estate, household_id=household_id):
+    for item in store.key_households(conn, at=now, estate=estate, household_id=household_id):
         categories = {c for member in item["members"] for c in member["care_categories"]}
         hours = schedule.interval_hours(categories, item["visit_interval_hours"], table)
         if hours is None:

@@ -15,7 +15,7 @@ from redstation.store.queries import ADDRESS_ORDER, ADDRESS_SQL, KEY_HOUSEHOLD
 
 COUNTS = "v.deleted = 0 AND v.voided = 0 AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.corrects_id = v.id AND c.deleted = 0)"
 
-_LAST_VISIT = """(SELECT v.visited_at FROM visits v WHERE v.household_id = h.id AND {counts}
+_LAST_VISIT = """(SELECT v.visited_at FROM visits v WHERE v.household_id = h.id AND v.visited_at <= :at AND {counts}
                   ORDER BY v.visited_at DESC LIMIT 1)""".format(counts=COUNTS)
 
 _MEMBERS = """(SELECT json_group_array(json_object(
@@ -26,15 +26,16 @@ _MEMBERS = """(SELECT json_group_array(json_object(
                      ORDER BY r.care_categories = '[]', r.relation <> 'head', r.birth_date) r)"""
 
 
-def key_households(conn: sqlite3.Connection, *, estate: str | None = None, household_id: str | None = None) -> list[dict]:
-    """Every key household with its living members, own interval, creation time and last counting visit."""
-    where, params = [KEY_HOUSEHOLD], []
+def key_households(conn: sqlite3.Connection, *, at: datetime | None = None, estate: str | None = None,
+                   household_id: str | None = None) -> list[dict]:
+    """Every key household with its living members, own interval, creation time and last counting visit up to ``at``."""
+    where, params = [KEY_HOUSEHOLD], {"at": (at or datetime.max).isoformat(timespec="seconds")}
     if estate:
-        where.append("h.estate = ?")
-        params.append(estate)
+        where.append("h.estate = :estate")
+        params["estate"] = estate
     if household_id:
-        where.append("h.id = ?")
-        params.append(household_id)
+        where.append("h.id = :household")
+        params["household"] = household_id
     sql = """SELECT h.id, h.estate, h.building, h.unit, h.room, h.floor, h.phone, h.visit_interval_hours,
                     h.created_at, {address} AS address, {last} AS last_visit, {members} AS members
              FROM households h WHERE {where} ORDER BY {order}""".format(

@@ -25,9 +25,11 @@ from redstation.domain.vocab import (CARE_CATEGORIES, TICKET_KINDS, TICKET_SEVER
 from redstation.gui.models import Column, ListTableModel, PagedTableModel
 from redstation.gui.pages import Page
 from redstation.gui.pages.register import age, categories_text
+from redstation.gui.printing import print_document
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import Outcome, TaskManager
 from redstation.i18n import _
+from redstation.printing import visits as visit_printing
 from redstation.services import visits as visit_service
 from redstation.store import visits as visit_store
 
@@ -406,8 +408,15 @@ class VisitsPage(Page):
         self.log_button.clicked.connect(self.log_selected)
         self.intervals_button = QPushButton(_("Visit intervals…"))
         self.intervals_button.clicked.connect(self.edit_intervals)
-        for button in (self.intervals_button, self.log_button):
+        self.sheet_button = QPushButton(_("Print round sheet…"))
+        self.sheet_button.setToolTip(_("The households due now, for a round on paper"))
+        self.sheet_button.clicked.connect(self.print_round_sheet)
+        self.log_print_button = QPushButton(_("Print visit log…"))
+        self.log_print_button.setToolTip(_("The visits of the period (and household) shown on the history tab"))
+        self.log_print_button.clicked.connect(self.print_visit_log)
+        for button in (self.intervals_button, self.sheet_button, self.log_print_button, self.log_button):
             self.header_row.addWidget(button)
+        self.print_job = None
 
         top = QHBoxLayout()
         self.tabs = QTabBar()
@@ -585,6 +594,23 @@ class VisitsPage(Page):
                 dialog.open()
                 self.intervals_dialog = dialog
         self.taskman.db(lambda session: visit_service.intervals(session.conn), opened, owner=self)
+
+    # --- printing ------------------------------------------------------------------------------------------------
+    def print_round_sheet(self) -> None:
+        estate, now = self.estate.currentData(), self.clock()
+        self.print_job = print_document(
+            self.taskman, lambda session, out: visit_printing.round_sheet(session, out, now=now, estate=estate),
+            parent=self, file_name=_("round-sheet-{day}.pdf").format(day=now.strftime("%Y%m%d")))
+
+    def print_visit_log(self) -> None:
+        start, end = period_bounds(self.period.currentData(), self.clock())
+        household = self.household_filter
+        last = end.date() if end.time() != datetime.min.time() else end.date() - timedelta(days=1)
+        first = last - timedelta(days=365) if household else start.date()  # a household's year, or the period shown
+        self.print_job = print_document(
+            self.taskman, lambda session, out: visit_printing.visit_log(
+                session, out, start=first, end=last, household_id=household["id"] if household else None),
+            parent=self, file_name=_("visit-log-{day}.pdf").format(day=last.strftime("%Y%m%d")))
 
     # --- the history -------------------------------------------------------------------------------------------
     def show_history(self, household: dict | None) -> None:
