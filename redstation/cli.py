@@ -133,6 +133,12 @@ def _add_print_commands(commands) -> None:
     log.add_argument("--household", metavar="ID", help=_("only this household's visits (its id, as in 'list households')"))
     log.set_defaults(print=print_visit_log, parser=log)
 
+    receipt = documents.add_parser("receipt", help=_("the receipt of a ticket for the resident"))
+    receipt.add_argument("ticket", metavar="TICKET_ID", help=_("the ticket's id (as in 'list tickets') or its number"))
+    receipt.add_argument("out", type=Path, metavar="OUT.pdf")
+    receipt.add_argument("--a5", action="store_true", help=_("on A5 paper instead of A4"))
+    receipt.set_defaults(print=print_receipt)
+
 
 def _open(args, *, create: bool = False) -> Session:
     return Session.open(args.db, Actor.command_line(), create=create)
@@ -350,6 +356,14 @@ def print_round_sheet(args) -> int:
         made = documents.round_sheet(session, args.out, day=args.date)
     print(_("Round sheet written to {path}: {pages} pages, {households} households ({overdue} overdue, {due} due)").format(
         path=args.out, **made))
+    return 0
+
+
+def print_receipt(args) -> int:
+    from redstation.printing import receipt
+    with _open(args) as session:
+        made = receipt.receipt(session, args.ticket, args.out, paper="A5" if args.a5 else "A4")
+    print(_("Receipt of ticket {number} written to {path}").format(number=made["number"], path=args.out))
     return 0
 
 

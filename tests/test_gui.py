@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("REDSTATION_HOME", tempfile.mkdtemp(prefix="redstation-gui-tests-"))
@@ -25,6 +26,8 @@ from redstation.gui.pages.dashboard import LOADING, count_text  # noqa: E402
 from redstation.gui.pages.placeholder import PlaceholderPage  # noqa: E402
 from redstation.gui.tasks import Outcome, TaskCancelled, TaskManager  # noqa: E402
 from redstation.services import station, users  # noqa: E402
+from redstation.services import tickets as ticket_service  # noqa: E402
+from redstation.services import visits as visit_service  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
 from redstation.store import queries  # noqa: E402
 
@@ -78,8 +81,13 @@ def window(qtbot, gui_session):
 
 
 def fresh_stats(path):
+    """What the dashboard must show, worked out here from the services."""
     with Session.open(path, Actor.command_line(), create=False) as other:
-        return queries.stats(other.conn)
+        counts = queries.stats(other.conn)
+        round_, desk = visit_service.counts(other.conn, datetime.now()), ticket_service.counts(other.conn, datetime.now())
+    counts.update(visits_overdue=round_["overdue"], visits_due=round_["due"], tickets_open=desk["open"],
+                  tickets_late=desk["late"])
+    return counts
 
 
 # --- the application ---------------------------------------------------------------------------------
@@ -292,11 +300,11 @@ def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
 
 def test_placeholders_say_they_are_not_built_and_what_they_will_hold(window):
     placeholders = [page for page in window.pages if isinstance(page, PlaceholderPage)]
-    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[3:]
+    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[4:]
     for page in placeholders:
         assert page.status.text() == "此页面尚未建成。"
         assert page.purpose.text().startswith("建成后这里将")
-    assert "回访" in window.pages[3].purpose.text()
+    assert "Excel" in window.pages[6].purpose.text()
     settings = window.pages[7]
     shown = {name: field.text() for name, field in settings.details.items()}
     assert shown["服务站名称"] == "阳光花园红色物业服务站" and shown["所属社区"] == "阳光社区"

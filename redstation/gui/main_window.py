@@ -12,6 +12,7 @@ from redstation.gui.pages import Page
 from redstation.gui.pages.dashboard import DashboardPage
 from redstation.gui.pages.placeholder import PlaceholderPage
 from redstation.gui.pages.register import RegisterPage
+from redstation.gui.pages.tickets import TicketsPage
 from redstation.gui.pages.visits import VisitsPage
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
@@ -48,15 +49,16 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(session, self.taskman)
         self.register = RegisterPage(session, self.taskman)
         self.visits = VisitsPage(self.taskman)
+        self.tickets = TicketsPage(self.taskman)
+        self.tickets.ticket_changed.connect(self.dashboard.refresh)
+        self.register.panel.ticket_requested.connect(self.new_ticket_for)
         self.register.panel.visits_requested.connect(self.show_visits_of)
         self.visits.visit_logged.connect(self.dashboard.refresh)
         self.pages: list[Page] = [
             self.dashboard,
             self.register,
             self.visits,
-            PlaceholderPage(_("Tickets"), _(
-                "It will hold the residents' complaints, consultations, repairs, disputes and suggestions taken at the "
-                "window, with their 5341 deadlines, assignment, callback and a printed receipt.")),
+            self.tickets,
             PlaceholderPage(_("Volunteers"), _(
                 "It will hold the volunteers with their skills and teams, the volunteer activities with attendance, "
                 "service hours and a printable hours certificate.")),
@@ -145,6 +147,11 @@ class MainWindow(QMainWindow):
         """Open a resident's household on the register page (from the search box)."""
         self.show_page(self.pages.index(self.register))
         self.register.show_household(household_id, resident_id)
+
+    def new_ticket_for(self, resident: dict) -> None:
+        """Accept a ticket for a resident (from the register's household view)."""
+        self.show_page(self.pages.index(self.tickets))
+        self.tickets.new_ticket(resident)
 
     def show_visits_of(self, household: dict) -> None:
         """The visit history of one household (from the register's household view)."""

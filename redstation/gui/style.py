@@ -42,6 +42,7 @@ QFrame#statCard {
 }
 QLabel#statTitle { color: #555555; font-size: 11pt; }
 QLabel#statNumber { color: #1f1f1f; font-size: 24pt; font-weight: bold; }
+QLabel#statNumber[alert="true"] { color: #c0141c; }
 QFrame#notice {
     background: #fffaf0;
     border: 1px solid #e8d9b5;

@@ -12,6 +12,7 @@ from redstation.gui.pages import Page
 from redstation.gui.tasks import Outcome, Task, TaskManager
 from redstation.i18n import _
 from redstation.services.session import Session
+from redstation.services import tickets, visits
 from redstation.store import queries
 
 LOADING = "…"
@@ -20,7 +21,7 @@ COLUMNS = 4
 
 
 def cards() -> list[tuple[str, str]]:
-    """(key of ``queries.stats``, translated card title), in the order the cards are laid out."""
+    """(key of ``live_counts``, translated card title), in the order the cards are laid out."""
     return [
         ("households", _("Households")),
         ("residents", _("Residents")),
@@ -30,7 +31,24 @@ def cards() -> list[tuple[str, str]]:
         ("volunteers", _("Volunteers")),
         ("activities", _("Activities")),
         ("meetings", _("Meetings")),
+        ("visits_overdue", _("Visits overdue")),
+        ("visits_due", _("Visits due now")),
+        ("tickets_open", _("Open tickets")),
+        ("tickets_late", _("Tickets overdue")),
     ]
+
+
+ALERTS = ("visits_overdue", "tickets_late")   # shown in red when not zero
+
+
+def live_counts(conn, now: datetime) -> dict[str, int]:
+    """The records in the database, and where the round and the desk stand now."""
+    counts = queries.stats(conn)
+    round_ = visits.counts(conn, now)
+    desk = tickets.counts(conn, now)
+    counts.update(visits_overdue=round_["overdue"], visits_due=round_["due"], tickets_open=desk["open"],
+                  tickets_late=desk["late"])
+    return counts
 
 
 def count_text(value: int) -> str:
@@ -114,8 +132,8 @@ class DashboardPage(Page):
         self.error.hide()
         self._generation += 1
         generation = self._generation
-        self._task = self._taskman.db(
-            lambda session: queries.stats(session.conn), lambda outcome: self._loaded(generation, outcome), owner=self)
+        self._task = self._taskman.db(lambda session: live_counts(session.conn, datetime.now()),
+                                      lambda outcome: self._loaded(generation, outcome), owner=self)
 
     def _loaded(self, generation: int, outcome: Outcome) -> None:
         if generation != self._generation:
@@ -132,5 +150,9 @@ class DashboardPage(Page):
             return
         self.counts = dict(outcome.value)
         for key, card in self.cards.items():
-            card.number.setText(count_text(self.counts.get(key, 0)))
+            value = self.counts.get(key, 0)
+            card.number.setText(count_text(value))
+            card.number.setProperty("alert", key in ALERTS and value > 0)
+            card.number.style().unpolish(card.number)
+            card.number.style().polish(card.number)
         self.updated.setText(_("Updated {time}").format(time=datetime.now().strftime("%H:%M:%S")))

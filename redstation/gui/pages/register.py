@@ -73,6 +73,7 @@ class HouseholdPanel(QWidget):
 
     changed = Signal(bool)   # something was saved; True when records were added or removed
     visits_requested = Signal(dict)  # show this household's visit history: {id, address}
+    ticket_requested = Signal(dict)  # accept a ticket for this resident: {id, name, address, phone}
 
     def __init__(self, taskman: TaskManager, parent: QWidget | None = None):
         super().__init__(parent)
@@ -101,11 +102,16 @@ class HouseholdPanel(QWidget):
         self.visits_button = QPushButton(_("Visit history"))
         self.visits_button.clicked.connect(
             lambda: self.view and self.visits_requested.emit({"id": self.view["id"], "address": self.view["address"]}))
-        for button in (self.edit_household_button, self.add_member_button, self.edit_member_button, self.remove_member_button,
-                       self.visits_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        outer.addLayout(buttons)
+        self.ticket_button = QPushButton(_("New ticket"))
+        self.ticket_button.setToolTip(_("Accept a ticket for the chosen member"))
+        self.ticket_button.clicked.connect(self._ticket_for_member)
+        member_buttons = QHBoxLayout()
+        for row, group in ((buttons, (self.edit_household_button, self.add_member_button, self.visits_button)),
+                           (member_buttons, (self.edit_member_button, self.remove_member_button, self.ticket_button))):
+            for button in group:
+                row.addWidget(button)
+            row.addStretch(1)
+            outer.addLayout(row)
         self.edit_household_button.clicked.connect(self.edit_household)
         self.add_member_button.clicked.connect(self.add_member)
         self.edit_member_button.clicked.connect(self.edit_member)
@@ -233,7 +239,14 @@ class HouseholdPanel(QWidget):
         self.add_member_button.setEnabled(has_household)
         self.visits_button.setEnabled(has_household)
         self.edit_member_button.setEnabled(has_member)
+        self.ticket_button.setEnabled(has_member)
         self.remove_member_button.setEnabled(has_member)
+
+    def _ticket_for_member(self) -> None:
+        member = self.selected_member()
+        if member is not None:
+            self.ticket_requested.emit({"id": member["id"], "name": member["name"], "address": self.view["address"],
+                                        "phone": member["phone"], "household_id": self.view["id"]})
 
     # --- editing ---------------------------------------------------------------------------------------------
     def edit_household(self) -> None:
@@ -293,7 +306,8 @@ class RegisterPage(Page):
         self.new_button = QPushButton(_("New household"))
         self.new_button.setToolTip(_("Register a new household (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_household)
-        QShortcut(QKeySequence("Ctrl+N"), self, self.new_household)
+        shortcut = QShortcut(QKeySequence("Ctrl+N"), self, self.new_household)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # each page's own Ctrl+N
         self.import_button = QPushButton(_("Import ledger…"))
         self.import_button.setToolTip(_("Load the residents of an Excel ledger"))
         self.import_button.clicked.connect(self.import_ledger)
