@@ -36,6 +36,8 @@ DEMO_PASSWORD = "demo1234"
 STATION_NAME = "阳光社区红色物业服务站"
 COMMUNITY = "阳光社区"
 STREET = "幸福街道"
+STATION_PHONE = "0531-86061234"
+STATION_ADDRESS = "阳光花园 1 号楼东侧"
 
 # (username, display name, role); the admin only when the database has none.
 DEMO_ADMIN = ("admin", "王站长", "admin")
@@ -516,7 +518,12 @@ class _Generator:
                 hours = rng.randint(50, 120) if status == "called_back" else rng.uniform(1, 8)
                 accepted = self.now - timedelta(seconds=int(hours * 3600))
                 self.ticket_spec(accepted, kind, source, rng.choice(self.occupied) if self.occupied else None,
-                                 severity="ordinary", status=status)
+                                 severity="ordinary", status=status, waiting=status == "on_site")
+                continue
+            if index < 5 + max(3, count // 300):  # taken in the last half hour: their clocks are still running
+                accepted = self.now - timedelta(minutes=rng.randint(2, 25))
+                self.ticket_spec(accepted, rng.choice(kinds[:3]), "window", rng.choice(self.occupied) if self.occupied else None,
+                                 severity=rng.choice(("ordinary", "major", "major")), status=rng.choice(STATUSES[:3]))
                 continue
             kind = rng.choices(kinds, (40, 20, 25, 7, 8))[0]
             source = rng.choices(sources, (35, 30, 22, 13))[0]
@@ -576,11 +583,11 @@ class _Generator:
                 weights = (22, 22, 22, 24, 10)
             elif age_days < 7:
                 weights = (2, 4, 6, 30, 58)
-            else:
-                weights = (0.4, 0.8, 1.8, 10, 87)
+            else:  # a few old ones are stuck: the desk view shows them in red
+                weights = (0.05, 0.1, 0.35, 12, 87.5)
             target = rng.choices(STATUSES, weights)[0]
         stop = STATUSES.index(target)
-        if target == "on_site" and kind == "repair" and pause is None and rng.random() < 0.4:
+        if target == "on_site" and pause is None and (spec.get("waiting") or kind == "repair" and rng.random() < 0.4):
             pause = onsite_at + timedelta(minutes=rng.randint(10, 60))
             resume = None
 
@@ -956,7 +963,8 @@ def generate(session: Session, households: int, seed: int = 1, now: datetime | N
             raise RedStationError(_("Sample data goes only into an empty register: this database already holds "
                                     "{count} households").format(count=live))
         if session.station_id is None:
-            _create_station(change, STATION_NAME, COMMUNITY, STREET)
+            station_id = _create_station(change, STATION_NAME, COMMUNITY, STREET)
+            change.update("stations", station_id, phone=STATION_PHONE, address=STATION_ADDRESS)
         code = session.station()["code"]
         staff = _ensure_users(change)
         tick(0)
