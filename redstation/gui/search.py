@@ -113,8 +113,9 @@ class SearchBox(QLineEdit):
             self.results.setCurrentRow(0)
         where = self.mapTo(self.overlay, QPoint(0, self.height() + 2))
         rows = max(1, len(items))
-        self.results.setGeometry(where.x(), where.y(), max(self.width(), 560),
-                                 min(rows, LIMIT) * self.results.sizeHintForRow(0) + 8)
+        room = max(self.results.sizeHintForRow(0) * 3, self.overlay.height() - where.y() - 4)  # inside a small dialog too
+        self.results.setGeometry(where.x(), where.y(), min(max(self.width(), 560), self.overlay.width() - where.x() - 4),
+                                 min(min(rows, LIMIT) * self.results.sizeHintForRow(0) + 8, room))
         self.results.show()
         self.results.raise_()
 
