@@ -178,3 +178,31 @@ def test_a_repair_is_suggested_to_volunteers_who_repair_least_busy_first(desk):
     assert "陈律师" not in [s["name"] for s in suggested]
     assert ("user", "李晓梅") in [(s["kind"], s["name"]) for s in suggested]
     assert [s["name"] for s in tickets.suggested_assignees(desk.conn, "dispute")][0] == "陈律师"
+
+
+# --- the receipt --------------------------------------------------------------------------------------------------
+
+def pdf(*args):
+    import subprocess
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+def test_receipt_pdf_by_id_or_number_on_a4_or_a5(desk, resident, db_path, tmp_path, capsys):
+    from redstation.cli import main
+    item = take(desk, resident_id=resident, severity="major", summary="电梯故障", detail="3号楼电梯运行中异响")
+    desk.close()
+    a4, a5 = tmp_path / "a4.pdf", tmp_path / "a5.pdf"
+    assert main(["--db", str(db_path), "print", "receipt", item["id"], str(a4)]) == 0
+    assert main(["--db", str(db_path), "print", "receipt", item["number"], str(a5), "--a5"]) == 0
+    text = pdf("pdftotext", "-layout", str(a4), "-")
+    for expected in ("受理回执", item["number"], "张三", "138****5678", "阳光花园 3-1-301", "电梯故障", "3号楼电梯运行中异响",
+                     "2026-11-23 23:55 前工作人员到场", "2026-11-24 03:50 前办结", "受理人（签名）", "第 1 页 共 1 页"):
+        assert expected in text, expected
+    assert "13812345678" not in text
+    fonts = pdf("pdffonts", str(a5)).splitlines()[2:]
+    assert fonts and all("WenQuanYi" in line and " yes " in line for line in fonts)
+    assert "419.528 x 595.276" in pdf("pdfinfo", str(a5))    # A5 portrait
+    assert "595.276 x 841.89" in pdf("pdfinfo", str(a4))
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "print", "receipt", "NOPE-1", str(tmp_path / "x.pdf")]) == 1
+    assert "没有工单 NOPE-1" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
