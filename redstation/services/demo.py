@@ -372,9 +372,10 @@ class _Generator:
             elif residence == "other":
                 notes = rng.choice(("单位宿舍", "借住亲戚家", "公租房"))
             household_phone = next((p["phone"] for p in people if p["phone"]), "")
+            registered = _iso(self.start - timedelta(days=rng.randint(20, 400), seconds=rng.randrange(86400)))
             rows_h.append({"id": hid, "estate": estate, "building": building, "unit": unit, "room": room,
                            "floor": floor, "residence_type": residence, "phone": household_phone,
-                           "visit_interval_hours": None, "notes": notes})
+                           "visit_interval_hours": None, "notes": notes, "created_at": registered})
             interval = None
             for p in people:
                 cats = p["categories"]
@@ -391,11 +392,12 @@ class _Generator:
                                "relation": p["relation"], "status": "active",
                                "care_categories": json.dumps(cats) if cats else "[]", "care_notes": care_notes,
                                "emergency_contacts": json.dumps(contacts, ensure_ascii=False) if contacts else "[]",
-                               "notes": ""})
+                               "notes": "", "created_at": registered})
             place = "{estate}{b}号楼{u}单元{r}室".format(estate=estate, b=building, u=unit, r=room)
             self.households.append({"id": hid, "estate": estate, "building": building, "unit": unit, "place": place,
                                     "people": people, "interval": interval, "residence": residence})
         self.estates = list(dict.fromkeys(h["estate"] for h in self.households))
+        self.poor_estate = self.estates[-1] if len(self.estates) >= 3 else None  # one estate below the 60 % line
         self.occupied = [h for h in self.households if h["people"]]
         self.by_estate = {e: [] for e in self.estates}
         for h in self.occupied:
@@ -676,7 +678,8 @@ class _Generator:
         for spec in self.tickets:
             if spec["status"] != "called_back":
                 continue
-            rating = rng.choices(("satisfied", "basic", "dissatisfied"), (70, 22, 8))[0]
+            poor = spec["estate"] == self.poor_estate  # the estate whose residents are unhappy (see build_surveys)
+            rating = rng.choices(("satisfied", "basic", "dissatisfied"), (30, 22, 48) if poor else (70, 22, 8))[0]
             household = spec["household"]
             self.rows["satisfaction"].append({
                 "id": self.uid(), "channel": "callback", "ticket_id": spec["id"], "survey_id": None,
@@ -901,7 +904,7 @@ class _Generator:
         last_month_end = self.today.replace(day=1) - timedelta(days=1)
         first_day = last_month_end.replace(day=1)
         period = first_day.strftime("%Y-%m")
-        poor = self.estates[-1] if len(self.estates) >= 3 else None  # one estate below the 60 % line
+        poor = self.poor_estate
         for estate in self.estates:
             sid = self.uid()
             started = first_day + timedelta(days=rng.randint(2, 8))

@@ -1,0 +1,243 @@
+"""The monthly evaluation (考评) per estate and for the station, and the satisfaction surveys.
+
+Every figure is worked out from the records, never stored, so it can be recomputed at any
+time (after a late entry or a merged bundle, say):
+
+- satisfaction rate = (满意 + 基本满意) / answered, over ticket callbacks and survey answers
+  given in the month; an estate under 60 % is flagged (约谈);
+- 5341 on-time rate per stage, over the tickets accepted in the month: a stage done in time
+  counts on time, done late or overdue counts late, one still running is not counted yet;
+- visit coverage: the share of key households never overdue in the month
+  (``services.visits.coverage``, the same rule as the round);
+- tickets by kind and by source; volunteer hours and activities; meetings held and
+  follow-up actions closed.
+
+Tickets, visits and answers belong to the estate of their household; activities and
+meetings to the estate they name. The station's figures count everything, including what
+belongs to no estate.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date, datetime, timedelta
+
+from redstation import RedStationError
+from redstation.domain import response5341
+from redstation.domain.vocab import RATINGS, TICKET_KINDS, TICKET_SOURCES
+from redstation.i18n import _
+from redstation.services import tickets as ticket_service
+from redstation.services import visits as visit_service
+from redstation.services.session import Session
+from redstation.store import records
+from redstation.store import tickets as ticket_store
+
+FLAG_BELOW = 0.6
+STATION = ""   # the key of the station's own figures
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """'2026-11' -> (2026-11-01 00:00, 2026-12-01 00:00); RedStationError for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", (month or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        raise RedStationError(_("{month} is not a month: write it as YYYY-MM, e.g. 2026-11").format(month=month))
+    start = datetime(int(match[1]), int(match[2]), 1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def previous_month(month: str) -> str:
+    start, _end = month_bounds(month)
+    return (start - timedelta(days=1)).strftime("%Y-%m")
+
+
+def rate(good: int, total: int) -> float | None:
+    return good / total if total else None
+
+
+def _empty() -> dict:
+    return {
+        "satisfaction": {code: 0 for code in RATINGS} | {"answered": 0, "not_reached": 0, "rate": None},
+        "on_time": {stage: {"on_time": 0, "late": 0, "pending": 0, "rate": None} for stage in response5341.STAGES},
+        "coverage": {"key_households": 0, "on_time": 0, "rate": None},
+        "tickets": {"total": 0, "by_kind": {code: 0 for code in TICKET_KINDS},
+                    "by_source": {code: 0 for code in TICKET_SOURCES}},
+        "volunteers": {"hours": 0.0, "activities": 0, "volunteers": 0},
+        "meetings": {"held": 0, "actions_closed": 0, "actions_open": 0},
+        "flagged": False,
+    }
+
+
+class _Figures(dict):
+    """estate -> figures, made on first use; the station's figures under STATION."""
+
+    def __missing__(self, estate: str) -> dict:
+        self[estate] = _empty()
+        return self[estate]
+
+    def each(self, estate: str | None):
+        """The figures an item of ``estate`` counts in: the station's, and its estate's if it has one."""
+        return [self[STATION]] + ([self[estate]] if estate else [])
+
+
+def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime) -> dict[str, dict]:
+    """estate -> the figures from ``start`` to ``end`` (STATION: the station's); reckoned at ``min(end, now)``."""
+    at = min(end, now)
+    found = _Figures()
+    found[STATION]  # the station has figures even in an empty month
+    for estate in _estates(conn):
+        found[estate]
+    window = (start.isoformat(timespec="seconds"), at.isoformat(timespec="seconds"))
+
+    for estate, answer, count in conn.execute(
+            """SELECT estate, coalesce(rating, 'none'), count(*) FROM satisfaction
+               WHERE deleted = 0 AND answered_at >= ? AND answered_at < ? GROUP BY estate, rating""", window):
+        for figure in found.each(estate):
+            key = answer if answer in RATINGS else "not_reached"
+            figure["satisfaction"][key] += count
+            if answer in RATINGS:
+                figure["satisfaction"]["answered"] += count
+
+    for item in ticket_store.tickets(conn, status=None, start=start, end=at):
+        clocks = ticket_service.clocks(item, item["events"], at)
+        for figure in found.each(item["estate"]):
+            tally = figure["tickets"]
+            tally["total"] += 1
+            tally["by_kind"][item["kind"]] += 1
+            tally["by_source"][item["source"]] += 1
+            for clock in clocks:
+                stage = figure["on_time"][clock.stage]
+                if clock.state == response5341.DONE:
+                    stage["on_time"] += 1
+                elif clock.state in (response5341.DONE_LATE, response5341.OVERDUE):
+                    stage["late"] += 1
+                else:
+                    stage["pending"] += 1
+
+    covered = visit_service.coverage(conn, start, at)
+    for estate, counts in covered["estates"].items():
+        for figure in found.each(estate):
+            figure["coverage"]["key_households"] += counts["key_households"]
+            figure["coverage"]["on_time"] += counts["on_time"]
+
+    for estate, hours, activities, volunteers in conn.execute(
+            """SELECT a.estate, coalesce(sum(CASE WHEN x.attended = 1 AND x.deleted = 0 THEN x.hours END), 0),
+                      count(DISTINCT a.id), count(DISTINCT CASE WHEN x.attended = 1 AND x.deleted = 0 THEN x.volunteer_id END)
+               FROM activities a LEFT JOIN attendance x ON x.activity_id = a.id
+               WHERE a.deleted = 0 AND a.starts_at >= ? AND a.starts_at < ? GROUP BY a.estate""", window):
+        for figure in found.each(estate):
+            figure["volunteers"]["hours"] += hours
+            figure["volunteers"]["activities"] += activities
+            figure["volunteers"]["volunteers"] += volunteers
+
+    for estate, held in conn.execute("""SELECT estate, count(*) FROM meetings WHERE deleted = 0
+                                        AND held_at >= ? AND held_at < ? GROUP BY estate""", window):
+        for figure in found.each(estate):
+            figure["meetings"]["held"] += held
+    for estate, closed, still_open in conn.execute(
+            """SELECT m.estate, sum(a.status = 'done' AND a.done_at >= ? AND a.done_at < ?),
+                      sum(a.status = 'open' AND m.held_at < ?)
+               FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id
+               WHERE a.deleted = 0 AND m.deleted = 0 GROUP BY m.estate""", (*window, window[1])):
+        for figure in found.each(estate):
+            figure["meetings"]["actions_closed"] += closed or 0
+            figure["meetings"]["actions_open"] += still_open or 0
+
+    for figure in found.values():
+        answers = figure["satisfaction"]
+        answers["rate"] = rate(answers["satisfied"] + answers["basic"], answers["answered"])
+        figure["flagged"] = answers["rate"] is not None and answers["rate"] < FLAG_BELOW
+        for stage in figure["on_time"].values():
+            stage["rate"] = rate(stage["on_time"], stage["on_time"] + stage["late"])
+        cover = figure["coverage"]
+        cover["rate"] = rate(cover["on_time"], cover["key_households"])
+        figure["volunteers"]["hours"] = round(figure["volunteers"]["hours"], 1)
+    return dict(found)
+
+
+def _estates(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0 ORDER BY estate")]
+
+
+def monthly(conn: sqlite3.Connection, month: str, now: datetime | None = None) -> dict:
+    """The month's evaluation: {month, start, end, partial, station, estates, flagged, previous}.
+
+    ``estates`` maps each estate to its figures, ``flagged`` lists the estates under 60 %
+    satisfaction (lowest first), ``previous`` holds last month's station and estate figures
+    for the change. A month still running is reckoned up to ``now`` (``partial``).
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    start, end = month_bounds(month)
+    if start > now:
+        raise RedStationError(_("{month} has not begun yet").format(month=month))
+    current = figures(conn, start, end, now)
+    before_start, before_end = month_bounds(previous_month(month))
+    before = figures(conn, before_start, before_end, now)
+    estates = {name: data for name, data in current.items() if name != STATION}
+    flagged = sorted((name for name, data in estates.items() if data["flagged"]),
+                     key=lambda name: estates[name]["satisfaction"]["rate"])
+    return {"month": month, "start": start.isoformat(), "end": end.isoformat(), "partial": now < end,
+            "station": current[STATION], "estates": estates, "flagged": flagged,
+            "previous": {"month": previous_month(month), "station": before[STATION],
+                         "estates": {name: data for name, data in before.items() if name != STATION}}}
+
+
+def change(current: float | None, previous: float | None) -> float | None:
+    """The change of a rate or count against last month (None when either is unknown)."""
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+# --- satisfaction surveys --------------------------------------------------------------------------------------
+
+def create_survey(session: Session, estate: str, month: str, title: str = "") -> str:
+    """A survey round of one estate for one month."""
+    start, _end = month_bounds(month)
+    estate = (estate or "").strip()
+    if not estate:
+        raise RedStationError(_("Choose the estate of the survey"))
+    title = (title or "").strip() or _("{estate} residents' satisfaction survey {year}-{month:02d}").format(
+        estate=estate, year=start.year, month=start.month)
+    with session.write("survey.create", "surveys") as change_:
+        change_.record_id = change_.insert("surveys", estate=estate, period=month, title=title,
+                                           started_on=date.today().isoformat())
+        return change_.record_id
+
+
+def record_answer(session: Session, survey_id: str, household_id: str, rating: str | None, comment: str = "",
+                  answered_at: datetime | None = None) -> str:
+    """One household's answer to a survey (``rating`` None: not reached); a second answer replaces the first."""
+    if rating is not None and rating not in RATINGS:
+        raise RedStationError(_("Satisfaction is satisfied, basically satisfied or dissatisfied"))
+    survey = session.conn.execute("SELECT * FROM surveys WHERE id = ? AND deleted = 0", (survey_id,)).fetchone()
+    if survey is None:
+        raise RedStationError(_("The survey does not exist"))
+    household = session.conn.execute("SELECT estate FROM households WHERE id = ? AND deleted = 0", (household_id,)).fetchone()
+    if household is None:
+        raise RedStationError(_("The household does not exist or was deleted"))
+    start, end = month_bounds(survey["period"])
+    moment = (answered_at or datetime.now()).replace(microsecond=0)
+    if not start <= moment < end + timedelta(days=15):
+        moment = min(max(moment, start), end - timedelta(seconds=1))  # an answer entered late counts in its month
+    with session.write("survey.answer", "satisfaction") as change_:
+        earlier = change_.conn.execute("""SELECT id FROM satisfaction WHERE survey_id = ? AND household_id = ?
+                                          AND deleted = 0""", (survey_id, household_id)).fetchall()
+        for row in earlier:
+            change_.delete("satisfaction", row[0])
+        change_.record_id = change_.insert(
+            "satisfaction", channel="survey", survey_id=survey_id, household_id=household_id, estate=household["estate"],
+            rating=rating, comment=(comment or "").strip(), answered_at=records.now_iso(moment),
+            recorded_by=session.actor.name)
+        return change_.record_id
+
+
+def surveys(conn: sqlite3.Connection, month: str | None = None) -> list[dict]:
+    """Survey rounds (of a month, or all), newest first, with their answer counts and rate."""
+    sql = """SELECT s.*, count(a.id) AS asked, sum(a.rating IS NOT NULL) AS answered,
+                    sum(a.rating IN ('satisfied', 'basic')) AS content
+             FROM surveys s LEFT JOIN satisfaction a ON a.survey_id = s.id AND a.deleted = 0
+             WHERE s.deleted = 0 {month} GROUP BY s.id ORDER BY s.period DESC, s.estate"""
+    rows = conn.execute(sql.format(month="AND s.period = ?" if month else ""), (month,) if month else ())
+    return [dict(r, rate=rate(r["content"] or 0, r["answered"] or 0)) for r in rows]
