@@ -102,10 +102,34 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help=_("check the database's integrity and audit log"))
 
     _add_print_commands(commands)
+    report = commands.add_parser("report", help=_("reports for the street office"))
+    reports = report.add_subparsers(dest="report", metavar="REPORT", required=True)
+    monthly = reports.add_parser("monthly", help=_("the monthly evaluation report (PDF)"))
+    monthly.add_argument("month", type=_month, metavar="YYYY-MM")
+    monthly.add_argument("out", type=Path, metavar="OUT.pdf")
     return parser
 
 
 # --- print: one subcommand per document ----------------------------------------------------------------------------
+
+def _month(text: str) -> str:
+    """An argparse type: a month written YYYY-MM."""
+    from redstation.services import evaluation
+    try:
+        evaluation.month_bounds(text)
+    except RedStationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
+def cmd_report(args) -> int:
+    from redstation.printing import report
+    with _open(args) as session:
+        made = report.monthly_report(session, args.month, args.out)
+    print(_("Monthly report of {month} written to {path}: {pages} pages, {estates} estates, {flagged} to be called in").format(
+        month=args.month, path=args.out, pages=made["pages"], estates=made["estates"], flagged=len(made["flagged"])))
+    return 0
+
 
 def _date(text: str) -> date:
     """An argparse type: a day written YYYY-MM-DD."""
@@ -385,7 +409,7 @@ def cmd_print(args) -> int:
     return args.print(args)
 
 
-COMMANDS = {"init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "search": cmd_search,
+COMMANDS = {"report": cmd_report, "init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "search": cmd_search,
             "import-ledger": cmd_import_ledger, "export-ledger": cmd_export_ledger,
             "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check, "print": cmd_print}
 

@@ -154,3 +154,32 @@ def test_volunteer_hours_activities_meetings_and_actions(desk):
     assert result["previous"]["estates"]["阳光花园"]["volunteers"]["hours"] == 2
     assert evaluation.change(figures["volunteers"]["hours"], result["previous"]["estates"]["阳光花园"]["volunteers"]["hours"]) == 3.5
     assert evaluation.change(None, 0.5) is None
+
+
+# --- the monthly report ----------------------------------------------------------------------------------------
+
+def test_monthly_report_pdf_flagged_estates_first(desk, db_path, tmp_path, capsys):
+    import subprocess
+    from redstation.cli import main
+    happy = household(desk, "阳光花园", "101")
+    unhappy = household(desk, "和谐家园", "201")
+    for home, rating in ((happy, "satisfied"), (unhappy, "dissatisfied")):
+        done = ticket(desk, home, datetime(2026, 10, 5, 9))
+        tickets.resolve(desk, done, resolution="已处理", at=datetime(2026, 10, 5, 9, 20))
+        tickets.callback(desk, done, rating=rating, at=datetime(2026, 10, 6, 10))
+    desk.close()
+    out = tmp_path / "report.pdf"
+    assert main(["--db", str(db_path), "report", "monthly", "2026-10", str(out)]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "红色物业服务考评月报" in text and "阳光服务站" in text and "2026年10月" in text
+    called_in = text.index("一、需约谈的小区")
+    assert text.index("和谐家园", called_in) < text.index("二、本站本月与上月对比")
+    each = text.index("三、各小区考评情况")
+    assert text.index("和谐家园", each) < text.index("阳光花园", each)       # flagged estates first
+    assert "约谈" in text[each:] and "各小区满意度" in text and "工单类型" in text and "第 1 页 共" in text
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all("WenQuanYi" in line and " yes " in line for line in fonts)
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "report", "monthly", "2026-13", str(tmp_path / "x.pdf")]) == 2
+    assert main(["--db", str(db_path), "report", "monthly", "2099-01", str(tmp_path / "x.pdf")]) == 1
+    assert "尚未开始" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
