@@ -183,3 +183,15 @@ def test_monthly_report_pdf_flagged_estates_first(desk, db_path, tmp_path, capsy
     assert main(["--db", str(db_path), "report", "monthly", "2026-13", str(tmp_path / "x.pdf")]) == 2
     assert main(["--db", str(db_path), "report", "monthly", "2099-01", str(tmp_path / "x.pdf")]) == 1
     assert "尚未开始" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
+
+
+def test_weekly_on_time_rates(desk):
+    home = household(desk, "阳光花园", "101")
+    monday = datetime(2026, 11, 23)           # NOW is the Tuesday after
+    on_time = ticket(desk, home, monday + 2 * H)
+    tickets.resolve(desk, on_time, resolution="好了", at=monday + 2 * H + 10 * M)
+    late = ticket(desk, home, monday - 3 * 24 * H)                       # the week before
+    tickets.resolve(desk, late, resolution="好了", at=monday - 3 * 24 * H + 2 * H)
+    weeks = evaluation.weekly_on_time(desk.conn, NOW, weeks=3)
+    assert [w["week"].isoformat() for w in weeks] == ["2026-11-09", "2026-11-16", "2026-11-23"]
+    assert [(w["tickets"], w["onsite"], w["resolve"]) for w in weeks] == [(0, None, None), (1, 0.0, 0.0), (1, 0.0, 1.0)]  # solved at the window, on site then too

@@ -241,3 +241,25 @@ def surveys(conn: sqlite3.Connection, month: str | None = None) -> list[dict]:
              WHERE s.deleted = 0 {month} GROUP BY s.id ORDER BY s.period DESC, s.estate"""
     rows = conn.execute(sql.format(month="AND s.period = ?" if month else ""), (month,) if month else ())
     return [dict(r, rate=rate(r["content"] or 0, r["answered"] or 0)) for r in rows]
+
+
+def weekly_on_time(conn: sqlite3.Connection, now: datetime, weeks: int = 8) -> list[dict]:
+    """The station's 5341 on-time rates week by week (Monday to Sunday), the current week last.
+
+    Each: {week: the Monday, onsite: rate, resolve: rate, tickets: accepted that week}.
+    """
+    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), datetime.min.time())
+    found = []
+    for back in range(weeks - 1, -1, -1):
+        start = monday - timedelta(days=7 * back)
+        end = min(start + timedelta(days=7), now)
+        tally = {stage: [0, 0] for stage in ("onsite", "resolve")}
+        items = ticket_store.tickets(conn, status=None, start=start, end=end)
+        for item in items:
+            for clock in ticket_service.clocks(item, item["events"], end):
+                if clock.stage in tally and clock.state in (response5341.DONE, response5341.DONE_LATE, response5341.OVERDUE):
+                    tally[clock.stage][0] += clock.state == response5341.DONE
+                    tally[clock.stage][1] += 1
+        found.append({"week": start.date(), "tickets": len(items),
+                      **{stage: rate(good, total) for stage, (good, total) in tally.items()}})
+    return found
