@@ -163,6 +163,19 @@ def _add_print_commands(commands) -> None:
     receipt.add_argument("--a5", action="store_true", help=_("on A5 paper instead of A4"))
     receipt.set_defaults(print=print_receipt)
 
+    certificate = documents.add_parser("certificate", help=_("the hours certificate of a volunteer"))
+    certificate.add_argument("volunteer", metavar="VOLUNTEER_ID", help=_("the volunteer's id, as in 'list volunteers'"))
+    certificate.add_argument("out", type=Path, metavar="OUT.pdf")
+    certificate.add_argument("--from", dest="start", type=_date, metavar="DATE",
+                             help=_("first day, YYYY-MM-DD (default: the volunteer's first activity)"))
+    certificate.add_argument("--to", dest="end", type=_date, metavar="DATE", help=_("last day, YYYY-MM-DD (default: today)"))
+    certificate.set_defaults(print=print_certificate, parser=certificate)
+
+    minutes = documents.add_parser("minutes", help=_("the minutes of a round-table meeting, with signature lines"))
+    minutes.add_argument("meeting", metavar="MEETING_ID", help=_("the meeting's id, as in 'list meetings'"))
+    minutes.add_argument("out", type=Path, metavar="OUT.pdf")
+    minutes.set_defaults(print=print_minutes)
+
 
 def _open(args, *, create: bool = False) -> Session:
     return Session.open(args.db, Actor.command_line(), create=create)
@@ -388,6 +401,29 @@ def print_receipt(args) -> int:
     with _open(args) as session:
         made = receipt.receipt(session, args.ticket, args.out, paper="A5" if args.a5 else "A4")
     print(_("Receipt of ticket {number} written to {path}").format(number=made["number"], path=args.out))
+    return 0
+
+
+def print_minutes(args) -> int:
+    from redstation.printing import minutes
+    with _open(args) as session:
+        made = minutes.minutes(session, args.meeting, args.out)
+    print(_("Minutes of {title} written to {path}: {pages} pages, {attendees} attendees, {topics} topics, "
+            "{actions} actions").format(path=args.out, **made))
+    return 0
+
+
+def print_certificate(args) -> int:
+    from redstation.printing import certificate
+    if args.start is not None and args.end is not None and args.start > args.end:
+        args.parser.print_usage(sys.stderr)
+        print(_("{prog}: error: --from {start} is after --to {end}").format(
+            prog=args.parser.prog, start=args.start.isoformat(), end=args.end.isoformat()), file=sys.stderr)
+        return 2
+    with _open(args) as session:
+        made = certificate.certificate(session, args.volunteer, args.out, start=args.start, end=args.end)
+    print(_("Hours certificate of {name} written to {path}: {activities} activities, {hours} hours ({start} to {end})").format(
+        path=args.out, **dict(made, hours="{h:g}".format(h=made["hours"]))))
     return 0
 
 

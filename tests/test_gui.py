@@ -300,7 +300,7 @@ def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
 
 def test_placeholders_say_they_are_not_built_and_what_they_will_hold(window):
     placeholders = [page for page in window.pages if isinstance(page, PlaceholderPage)]
-    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[4:]
+    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[6:]
     for page in placeholders:
         assert page.status.text() == "此页面尚未建成。"
         assert page.purpose.text().startswith("建成后这里将")

@@ -147,7 +147,8 @@ def _residents(conn) -> list[tuple]:
         """SELECT r.name, r.id_number, r.gender, r.birth_date, r.phone, r.relation, r.status, r.care_categories, r.care_notes,
                   r.emergency_contacts, r.notes, h.estate, h.building, h.unit, h.room, h.residence_type
            FROM residents r JOIN households h ON h.id = r.household_id WHERE r.deleted = 0""")
-    return sorted(tuple(sorted(json.loads(v)) if k == "care_categories" else v for k, v in zip(row.keys(), row)) for row in rows)
+    found = [tuple(sorted(json.loads(v)) if k == "care_categories" else v for k, v in zip(row.keys(), row)) for row in rows]
+    return sorted(found, key=lambda values: tuple("" if v is None else str(v) for v in values))  # None sorts as empty
 
 
 def test_reimporting_the_own_export_changes_nothing(demo_copy):

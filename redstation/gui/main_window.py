@@ -10,10 +10,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 from redstation.domain.vocab import ROLES, label
 from redstation.gui.pages import Page
 from redstation.gui.pages.dashboard import DashboardPage
+from redstation.gui.pages.meetings import MeetingsPage
 from redstation.gui.pages.placeholder import PlaceholderPage
-from redstation.gui.pages.register import RegisterPage
+from redstation.gui.pages.register import ANY_CATEGORY, RegisterPage
 from redstation.gui.pages.tickets import TicketsPage
 from redstation.gui.pages.visits import VisitsPage
+from redstation.gui.pages.volunteers import VolunteersPage
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import TaskManager
@@ -21,6 +23,7 @@ from redstation.i18n import _
 from redstation.services.session import Session
 
 NAV_WIDTH = 204
+VOLUNTEERS_PAGE, MEETINGS_PAGE = 4, 5   # places in the navigation
 MINIMUM_SIZE = QSize(1024, 640)
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -51,20 +54,21 @@ class MainWindow(QMainWindow):
         self.visits = VisitsPage(self.taskman)
         self.tickets = TicketsPage(self.taskman)
         self.tickets.ticket_changed.connect(self.dashboard.refresh)
+        self.dashboard.open_list.connect(self.drill_down)
         self.register.panel.ticket_requested.connect(self.new_ticket_for)
         self.register.panel.visits_requested.connect(self.show_visits_of)
         self.visits.visit_logged.connect(self.dashboard.refresh)
+        self.volunteers = VolunteersPage(self.taskman)
+        self.volunteers.data_changed.connect(self.dashboard.refresh)
+        self.meetings = MeetingsPage(self.taskman)
+        self.meetings.meeting_changed.connect(self.dashboard.refresh)
         self.pages: list[Page] = [
             self.dashboard,
             self.register,
             self.visits,
             self.tickets,
-            PlaceholderPage(_("Volunteers"), _(
-                "It will hold the volunteers with their skills and teams, the volunteer activities with attendance, "
-                "service hours and a printable hours certificate.")),
-            PlaceholderPage(_("Meetings"), _(
-                "It will hold the round-table and joint meetings: attendees by party, topics, resolutions, follow-up "
-                "actions that become tickets, and the printed minutes.")),
+            self.volunteers,
+            self.meetings,
             PlaceholderPage(_("Data exchange"), _(
                 "It will exchange data with other stations and the street office as Excel bundles (export, preview, "
                 "import) and export the ledgers the street office asks for.")),
@@ -147,6 +151,31 @@ class MainWindow(QMainWindow):
         """Open a resident's household on the register page (from the search box)."""
         self.show_page(self.pages.index(self.register))
         self.register.show_household(household_id, resident_id)
+
+    def drill_down(self, key: str, detail=None) -> None:
+        """Open the list behind a figure of the dashboard."""
+        if key in ("visits_overdue", "visits_due"):
+            self.show_page(self.pages.index(self.visits))
+            self.visits.show_round()
+        elif key in ("visits", "coverage"):
+            self.show_page(self.pages.index(self.visits))
+            self.visits.show_period("week" if key == "visits" else "month")
+        elif key in ("tickets_open", "tickets_late", "tickets", "resolve", "tickets_kind"):
+            self.show_page(self.pages.index(self.tickets))
+            self.tickets.show_filtered(status="open" if key in ("tickets_open", "tickets_late") else None,
+                                       kind=detail if key == "tickets_kind" else None,
+                                       days=None if key in ("tickets_open", "tickets_late", "tickets") else 30)
+        elif key in ("households", "residents", "key_households"):
+            self.show_page(self.pages.index(self.register))
+            self.register.show_list("residents" if key == "residents" else "households",
+                                    category=ANY_CATEGORY if key == "key_households" else None)
+        elif key in ("volunteers", "activities", "hours"):
+            self.show_page(VOLUNTEERS_PAGE)
+            self.volunteers.show_tab("activities" if key == "activities" else "volunteers")
+        elif key == "meetings":
+            self.show_page(MEETINGS_PAGE)
+        elif key == "satisfaction":
+            self.dashboard.open_surveys()
 
     def new_ticket_for(self, resident: dict) -> None:
         """Accept a ticket for a resident (from the register's household view)."""

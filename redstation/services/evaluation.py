@@ -30,7 +30,7 @@ from redstation.i18n import _
 from redstation.services import tickets as ticket_service
 from redstation.services import visits as visit_service
 from redstation.services.session import Session
-from redstation.store import records
+from redstation.store import queries, records
 from redstation.store import tickets as ticket_store
 
 FLAG_BELOW = 0.6
@@ -83,7 +83,8 @@ class _Figures(dict):
 
 def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime) -> dict[str, dict]:
     """estate -> the figures from ``start`` to ``end`` (STATION: the station's); reckoned at ``min(end, now)``."""
-    at = min(end, now)
+    # up to the end of the month, or of a running month up to now (now itself included: times are whole seconds)
+    at = end if end <= now else now.replace(microsecond=0) + timedelta(seconds=1)
     found = _Figures()
     found[STATION]  # the station has figures even in an empty month
     for estate in _estates(conn):
@@ -122,10 +123,11 @@ def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datet
             figure["coverage"]["on_time"] += counts["on_time"]
 
     for estate, hours, activities, volunteers in conn.execute(
-            """SELECT a.estate, coalesce(sum(CASE WHEN x.attended = 1 AND x.deleted = 0 THEN x.hours END), 0),
-                      count(DISTINCT a.id), count(DISTINCT CASE WHEN x.attended = 1 AND x.deleted = 0 THEN x.volunteer_id END)
+            """SELECT a.estate, coalesce(sum(CASE WHEN {counted} THEN x.hours END), 0), count(DISTINCT a.id),
+                      count(DISTINCT CASE WHEN {counted} THEN x.volunteer_id END)
                FROM activities a LEFT JOIN attendance x ON x.activity_id = a.id
-               WHERE a.deleted = 0 AND a.starts_at >= ? AND a.starts_at < ? GROUP BY a.estate""", window):
+               WHERE a.deleted = 0 AND a.starts_at >= ? AND a.starts_at < ? GROUP BY a.estate""".format(
+                counted=queries.COUNTED_HOURS), window):
         for figure in found.each(estate):
             figure["volunteers"]["hours"] += hours
             figure["volunteers"]["activities"] += activities
@@ -207,30 +209,41 @@ def create_survey(session: Session, estate: str, month: str, title: str = "") ->
 
 
 def record_answer(session: Session, survey_id: str, household_id: str, rating: str | None, comment: str = "",
-                  answered_at: datetime | None = None) -> str:
+                  answered_at: datetime | None = None) -> None:
     """One household's answer to a survey (``rating`` None: not reached); a second answer replaces the first."""
-    if rating is not None and rating not in RATINGS:
-        raise RedStationError(_("Satisfaction is satisfied, basically satisfied or dissatisfied"))
+    record_answers(session, survey_id, {household_id: (rating, comment)}, answered_at)
+
+
+def record_answers(session: Session, survey_id: str, answers: dict[str, tuple[str | None, str]],
+                   answered_at: datetime | None = None) -> int:
+    """Answers of many households at once (household id -> (rating or None, comment)), one transaction."""
     survey = session.conn.execute("SELECT * FROM surveys WHERE id = ? AND deleted = 0", (survey_id,)).fetchone()
     if survey is None:
         raise RedStationError(_("The survey does not exist"))
-    household = session.conn.execute("SELECT estate FROM households WHERE id = ? AND deleted = 0", (household_id,)).fetchone()
-    if household is None:
-        raise RedStationError(_("The household does not exist or was deleted"))
     start, end = month_bounds(survey["period"])
     moment = (answered_at or datetime.now()).replace(microsecond=0)
-    if not start <= moment < end + timedelta(days=15):
-        moment = min(max(moment, start), end - timedelta(seconds=1))  # an answer entered late counts in its month
-    with session.write("survey.answer", "satisfaction") as change_:
-        earlier = change_.conn.execute("""SELECT id FROM satisfaction WHERE survey_id = ? AND household_id = ?
-                                          AND deleted = 0""", (survey_id, household_id)).fetchall()
-        for row in earlier:
-            change_.delete("satisfaction", row[0])
-        change_.record_id = change_.insert(
-            "satisfaction", channel="survey", survey_id=survey_id, household_id=household_id, estate=household["estate"],
-            rating=rating, comment=(comment or "").strip(), answered_at=records.now_iso(moment),
-            recorded_by=session.actor.name)
-        return change_.record_id
+    moment = min(max(moment, start), end - timedelta(seconds=1))  # an answer entered late counts in its month
+    with session.write("survey.answer", "satisfaction", survey_id, detail={"answers": len(answers)}) as change_:
+        for household_id, (rating, comment) in answers.items():
+            if rating is not None and rating not in RATINGS:
+                raise RedStationError(_("Satisfaction is satisfied, basically satisfied or dissatisfied"))
+            household = change_.conn.execute("SELECT estate FROM households WHERE id = ? AND deleted = 0",
+                                             (household_id,)).fetchone()
+            if household is None:
+                raise RedStationError(_("The household does not exist or was deleted"))
+            for row in change_.conn.execute("""SELECT id FROM satisfaction WHERE survey_id = ? AND household_id = ?
+                                               AND deleted = 0""", (survey_id, household_id)).fetchall():
+                change_.delete("satisfaction", row[0])
+            change_.insert("satisfaction", channel="survey", survey_id=survey_id, household_id=household_id,
+                           estate=household["estate"], rating=rating, comment=(comment or "").strip(),
+                           answered_at=records.now_iso(moment), recorded_by=session.actor.name)
+    return len(answers)
+
+
+def survey_answers(conn: sqlite3.Connection, survey_id: str) -> dict[str, tuple[str | None, str]]:
+    """household id -> (rating or None, comment) of a survey's answers."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT household_id, rating, comment FROM satisfaction WHERE survey_id = ? AND deleted = 0", (survey_id,))}
 
 
 def surveys(conn: sqlite3.Connection, month: str | None = None) -> list[dict]:

@@ -15,7 +15,7 @@ import sqlite3
 from redstation import RedStationError
 from redstation.domain import register as rules
 from redstation.i18n import _
-from redstation.services.session import Session, Write
+from redstation.services.session import Session, Write, check_version
 
 _JSON_FIELDS = ("care_categories", "emergency_contacts")
 
@@ -62,12 +62,6 @@ def resident_with_id_number(conn: sqlite3.Connection, number: str) -> sqlite3.Ro
     return conn.execute("SELECT * FROM residents WHERE id_number = ? AND deleted = 0", (number,)).fetchone()
 
 
-def _check_version(current: dict, expected_version: str | None) -> None:
-    if expected_version is not None and current["version"] != expected_version:
-        raise RedStationError(_("This record was changed by someone else while you were editing it; "
-                                "close the form and open it again to see their change"))
-
-
 def _changes(current: dict, cleaned: dict) -> dict:
     return {k: v for k, v in cleaned.items() if current.get(k) != v}
 
@@ -103,7 +97,7 @@ def _live_household(conn: sqlite3.Connection, household_id: str) -> dict:
 def update_household(change: Write, household_id: str, values: dict, expected_version: str | None = None) -> list[str]:
     """Change the fields given in ``values``; returns the names of the fields that changed."""
     current = _live_household(change.conn, household_id)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     cleaned = rules.clean_household({**current, **values})
     _check_address_free(change.conn, cleaned, household_id)
     changes = _changes(current, cleaned)
@@ -148,7 +142,7 @@ def update_resident(change: Write, resident_id: str, values: dict, expected_vers
     current = resident(change.conn, resident_id)
     if current is None:
         raise RedStationError(_("The resident does not exist or was deleted"))
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     cleaned = rules.clean_resident({**current, **values})
     household_id = values.get("household_id") or current["household_id"]
     if household_id != current["household_id"]:

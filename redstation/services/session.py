@@ -86,6 +86,13 @@ class Session:
             raise
 
 
+def check_version(current: dict, expected_version: str | None) -> None:
+    """Refuse an edit of a record someone changed after the user opened it (``expected_version``: what they saw)."""
+    if expected_version is not None and current["version"] != expected_version:
+        raise RedStationError(_("This record was changed by someone else while you were editing it; "
+                                "close the form and open it again to see their change"))
+
+
 class Write:
     """The open transaction of one ``Session.write``; stamps records and writes the audit entry."""
 

@@ -56,8 +56,8 @@ LIST_SQL = {
                (SELECT json_group_array(s.skill) FROM volunteer_skills s WHERE s.volunteer_id = v.id AND s.deleted = 0) AS skills,
                (SELECT json_group_array(t.name) FROM team_members m JOIN teams t ON t.id = m.team_id
                  WHERE m.volunteer_id = v.id AND m.deleted = 0 AND t.deleted = 0) AS teams,
-               (SELECT coalesce(sum(a.hours), 0) FROM attendance a WHERE a.volunteer_id = v.id AND a.deleted = 0
-                 AND a.attended = 1) AS hours
+               (SELECT coalesce(sum(x.hours), 0) FROM attendance x JOIN activities a ON a.id = x.activity_id
+                 WHERE x.volunteer_id = v.id AND {counted}) AS hours
         FROM volunteers v WHERE v.deleted = 0 ORDER BY v.name""",
     "activities": """
         SELECT a.id, a.title, a.kind, a.estate, a.place, a.starts_at, a.ends_at, a.hours, a.organiser,
@@ -77,7 +77,7 @@ _BOOL_COLUMNS = {"paused", "late_entry", "party_member", "serving_party_member"}
 
 def list_records(conn: sqlite3.Connection, kind: str, limit: int | None = None) -> Iterator[dict]:
     """Live records of ``kind`` as plain dicts, in the order a person would read them."""
-    sql = LIST_SQL[kind].format(address=ADDRESS_SQL)
+    sql = LIST_SQL[kind].format(address=ADDRESS_SQL, counted=COUNTED_HOURS)
     params: tuple = ()
     if limit is not None:
         sql += " LIMIT ?"
@@ -93,6 +93,9 @@ def list_records(conn: sqlite3.Connection, kind: str, limit: int | None = None) 
 
 # --- the register page: filters, row keys in address order, rows fetched a block at a time -------------------
 
+# The one rule of which volunteer service hours count; ``x`` is the attendance row, ``a`` its activity.
+COUNTED_HOURS = "x.deleted = 0 AND x.attended = 1 AND a.deleted = 0"
+ANY_CATEGORY = "*"   # the register's filter: residents in any care category
 ADDRESS_ORDER = ("h.estate, CAST(h.building AS INTEGER), h.building, CAST(h.unit AS INTEGER), h.unit, "
                  "h.floor, CAST(h.room AS INTEGER), h.room")
 
@@ -118,7 +121,7 @@ def _register_filter(kind: str, estate: str | None, building: str | None, catego
         where.append("h.building = ?")
         params.append(building)
     if category:
-        pattern = '%"{code}"%'.format(code=category)
+        pattern = '%"%' if category == ANY_CATEGORY else '%"{code}"%'.format(code=category)
         if kind == "residents":
             where.append("r.care_categories LIKE ?")
         else:

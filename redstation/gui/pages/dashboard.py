@@ -1,28 +1,46 @@
-"""The dashboard (工作台): the station's live counts, loaded on a worker thread."""
+"""The dashboard (工作台): where the round and the desk stand now, the month so far, charts, the records.
+
+Everything is worked out on a worker with its own connection (``TaskManager.read``), so a
+street office's dashboard never holds up the window or the search box. Each figure is a
+card that opens the list behind it (click, or Tab to it and Enter); a bar of the tickets
+chart opens that kind's tickets. The page refreshes with F5 and after every change the
+other pages report.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QHorizontalBarSeries, QLineSeries,
+                              QValueAxis)
+from PySide6.QtCore import QMargins, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from redstation.domain.vocab import TICKET_KINDS, label
 from redstation.gui.pages import Page
+from redstation.gui.printing import print_document
+from redstation.gui.surveys import SurveysDialog
 from redstation.gui.tasks import Outcome, Task, TaskManager
 from redstation.i18n import _
+from redstation.printing import report
+from redstation.services import evaluation, tickets, visits
 from redstation.services.session import Session
-from redstation.services import tickets, visits
 from redstation.store import queries
 
 LOADING = "…"
-
 COLUMNS = 4
+ACCENT = QColor("#a8201a")
+ALERT = QColor("#c0141c")
 
 
 def cards() -> list[tuple[str, str]]:
-    """(key of ``live_counts``, translated card title), in the order the cards are laid out."""
+    """(key of ``live_counts``, translated card title) of the record counts, in the order they are laid out."""
     return [
+        ("visits_overdue", _("Visits overdue")),
+        ("visits_due", _("Visits due now")),
+        ("tickets_open", _("Open tickets")),
+        ("tickets_late", _("Tickets overdue")),
         ("households", _("Households")),
         ("residents", _("Residents")),
         ("key_households", _("Key households")),
@@ -31,14 +49,29 @@ def cards() -> list[tuple[str, str]]:
         ("volunteers", _("Volunteers")),
         ("activities", _("Activities")),
         ("meetings", _("Meetings")),
-        ("visits_overdue", _("Visits overdue")),
-        ("visits_due", _("Visits due now")),
-        ("tickets_open", _("Open tickets")),
-        ("tickets_late", _("Tickets overdue")),
+    ]
+
+
+def month_cards() -> list[tuple[str, str]]:
+    """(key, title) of the month's figures."""
+    return [
+        ("satisfaction", _("Satisfaction")),
+        ("resolve", _("Solved in time (5341)")),
+        ("coverage", _("Key households visited on time")),
+        ("hours", _("Volunteer hours")),
     ]
 
 
 ALERTS = ("visits_overdue", "tickets_late")   # shown in red when not zero
+
+
+def count_text(value: int) -> str:
+    """A count as people read it: 12,345."""
+    return "{value:,}".format(value=value)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else "{v:.1f}%".format(v=value * 100)
 
 
 def live_counts(conn, now: datetime) -> dict[str, int]:
@@ -51,35 +84,79 @@ def live_counts(conn, now: datetime) -> dict[str, int]:
     return counts
 
 
-def count_text(value: int) -> str:
-    """A count as people read it: 12,345."""
-    return "{value:,}".format(value=value)
+def load(conn, now: datetime) -> dict:
+    """Everything the dashboard shows (the worker's function)."""
+    return {"counts": live_counts(conn, now), "month": evaluation.monthly(conn, now.strftime("%Y-%m"), now=now),
+            "weekly": evaluation.weekly_on_time(conn, now, weeks=6)}
 
 
 class StatCard(QFrame):
+    """A figure: title, number, a line of detail; clicking it (or Enter on it) opens the list behind it."""
+
+    clicked = Signal(str)
+
     def __init__(self, key: str, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
         self.setObjectName("statCard")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 14, 20, 16)
-        layout.setSpacing(4)
+        layout.setContentsMargins(18, 10, 18, 12)
+        layout.setSpacing(2)
         self.title = QLabel(title)
         self.title.setObjectName("statTitle")
         self.number = QLabel(LOADING)
         self.number.setObjectName("statNumber")
-        self.number.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.detail = QLabel("")
+        self.detail.setObjectName("muted")
         layout.addWidget(self.title)
         layout.addWidget(self.number)
+        layout.addWidget(self.detail)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.key)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self.key)
+            return
+        super().keyPressEvent(event)
+
+    def set_figure(self, number: str, detail: str = "", alert: bool = False) -> None:
+        self.number.setText(number)
+        self.detail.setText(detail)
+        self.number.setProperty("alert", alert)
+        self.number.style().unpolish(self.number)
+        self.number.style().polish(self.number)
+
+
+def _chart(title: str) -> tuple[QChart, QChartView]:
+    chart = QChart()
+    chart.setTitle(title)
+    chart.legend().hide()
+    chart.setMargins(QMargins(4, 4, 4, 4))
+    chart.setBackgroundRoundness(2)
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.RenderHint.Antialiasing)
+    view.setMinimumHeight(310)
+    return chart, view
 
 
 class DashboardPage(Page):
-    def __init__(self, session: Session, taskman: TaskManager, parent: QWidget | None = None):
+    open_list = Signal(str, object)   # what was clicked (a card key, or "tickets_kind"), and a detail (the kind)
+
+    def __init__(self, session: Session, taskman: TaskManager, parent: QWidget | None = None, clock=datetime.now):
         super().__init__(_("Dashboard"), parent)
         self._taskman = taskman
+        self._clock = clock
         self._task: Task | None = None
         self._generation = 0
         self.counts: dict[str, int] | None = None
+        self.month: dict | None = None
+        self.weekly: list[dict] = []
 
         self.updated = QLabel("")
         self.updated.setObjectName("muted")
@@ -87,9 +164,21 @@ class DashboardPage(Page):
         self.refresh_button.setToolTip(_("Count again (F5)"))
         self.refresh_button.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_button.clicked.connect(self.refresh)
+        self.report_button = QPushButton(_("Monthly report…"))
+        self.report_button.setToolTip(_("Print this month's evaluation report for the street office"))
+        self.report_button.clicked.connect(self.print_report)
+        self.surveys_button = QPushButton(_("Satisfaction surveys…"))
+        self.surveys_button.clicked.connect(self.open_surveys)
+        self.print_job = None
+        self.surveys_dialog: SurveysDialog | None = None
         self.header_row.addWidget(self.updated)
-        self.header_row.addWidget(self.refresh_button)
+        for button in (self.surveys_button, self.report_button, self.refresh_button):
+            self.header_row.addWidget(button)
 
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 8, 0)
+        column.setSpacing(10)
         station = session.station()
         if station is not None:
             where = " · ".join(part for part in (station["community"], station["street"]) if part)
@@ -97,43 +186,92 @@ class DashboardPage(Page):
                            if where else _("{station}: live records in this database").format(station=station["name"]))
             intro.setObjectName("muted")
             intro.setWordWrap(True)
-            self.body.addWidget(intro)
+            column.addWidget(intro)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(16)
-        grid.setVerticalSpacing(16)
         self.cards: dict[str, StatCard] = {}
-        for index, (key, title) in enumerate(cards()):
-            card = StatCard(key, title)
-            self.cards[key] = card
-            grid.addWidget(card, index // COLUMNS, index % COLUMNS)
-        for column in range(COLUMNS):
-            grid.setColumnStretch(column, 1)
-        self.body.addLayout(grid)
+        self.month_cards: dict[str, StatCard] = {}
+        keys = cards()
+        column.addWidget(self._heading(_("Now")))
+        column.addLayout(self._grid(keys[:4], self.cards))
+        self.month_heading = self._heading(_("This month so far"))
+        column.addWidget(self.month_heading)
+        column.addLayout(self._grid(month_cards(), self.month_cards))
+        self.flagged = QLabel("")
+        self.flagged.setObjectName("error")
+        self.flagged.setWordWrap(True)
+        column.addWidget(self.flagged)
 
+        charts = QHBoxLayout()
+        self.kind_chart, kind_view = _chart(_("Tickets by kind this month"))
+        self.week_chart, week_view = _chart(_("Solved in time, week by week"))
+        self.estate_chart, estate_view = _chart(_("Satisfaction by estate this month"))
+        for view, stretch in ((kind_view, 4), (week_view, 4), (estate_view, 5)):
+            charts.addWidget(view, stretch)
+        column.addLayout(charts)
+
+        column.addWidget(self._heading(_("Records")))
+        column.addLayout(self._grid(keys[4:], self.cards))
         self.error = QLabel("")
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.body.addWidget(self.error)
-        self.body.addStretch(1)
+        column.addWidget(self.error)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        self.body.addWidget(scroll, 1)
+
+    def print_report(self) -> None:
+        """This month's report so far, in the print preview."""
+        month = self._clock().strftime("%Y-%m")
+        self.print_job = print_document(
+            self._taskman, lambda session, out: report.monthly_report(session, month, out), parent=self,
+            file_name=_("monthly-report-{month}.pdf").format(month=month))
+
+    def open_surveys(self) -> SurveysDialog:
+        dialog = SurveysDialog(self._taskman, parent=self)
+        dialog.finished.connect(lambda _result: dialog.changed and self.refresh())
+        dialog.open()
+        self.surveys_dialog = dialog
+        return dialog
+
+    @staticmethod
+    def _heading(text: str) -> QLabel:
+        heading = QLabel(text)
+        heading.setObjectName("sectionTitle")
+        return heading
+
+    def _grid(self, keys: list[tuple[str, str]], into: dict[str, StatCard]) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(12)
+        for index, (key, title) in enumerate(keys):
+            card = StatCard(key, title)
+            card.clicked.connect(lambda key: self.open_list.emit(key, None))
+            into[key] = card
+            grid.addWidget(card, index // COLUMNS, index % COLUMNS)
+        for number in range(COLUMNS):
+            grid.setColumnStretch(number, 1)
+        return grid
 
     @property
     def loading(self) -> bool:
         return self._task is not None
 
     def refresh(self) -> None:
-        """Count again on a worker; a newer refresh supersedes one still running."""
+        """Work everything out again on a worker; a newer refresh supersedes one still running."""
         if self._task is not None:
             self._task.cancel()
-        for card in self.cards.values():
+        for card in [*self.cards.values(), *self.month_cards.values()]:
             card.number.setText(LOADING)
         self.updated.setText(_("Counting…"))
         self.error.hide()
         self._generation += 1
-        generation = self._generation
-        self._task = self._taskman.db(lambda session: live_counts(session.conn, datetime.now()),
-                                      lambda outcome: self._loaded(generation, outcome), owner=self)
+        generation, now = self._generation, self._clock()
+        self._task = self._taskman.read(lambda session: load(session.conn, now),
+                                        lambda outcome: self._loaded(generation, outcome), owner=self)
 
     def _loaded(self, generation: int, outcome: Outcome) -> None:
         if generation != self._generation:
@@ -142,17 +280,158 @@ class DashboardPage(Page):
         if outcome.cancelled:
             return
         if outcome.error is not None:
-            for card in self.cards.values():
+            for card in [*self.cards.values(), *self.month_cards.values()]:
                 card.number.setText("—")
             self.updated.setText("")
             self.error.setText(_("The counts could not be read: {error}").format(error=outcome.error))
             self.error.show()
             return
-        self.counts = dict(outcome.value)
+        self.counts = dict(outcome.value["counts"])
+        self.month = outcome.value["month"]
+        self.weekly = outcome.value["weekly"]
         for key, card in self.cards.items():
             value = self.counts.get(key, 0)
-            card.number.setText(count_text(value))
-            card.number.setProperty("alert", key in ALERTS and value > 0)
-            card.number.style().unpolish(card.number)
-            card.number.style().polish(card.number)
-        self.updated.setText(_("Updated {time}").format(time=datetime.now().strftime("%H:%M:%S")))
+            card.set_figure(count_text(value), alert=key in ALERTS and value > 0)
+        self._show_month()
+        self._draw_charts()
+        self.updated.setText(_("Updated {time}").format(time=self._clock().strftime("%H:%M:%S")))
+
+    def _show_month(self) -> None:
+        month, station, before = self.month, self.month["station"], self.month["previous"]["station"]
+        start = datetime.fromisoformat(month["start"])
+        self.month_heading.setText(_("This month so far ({year}-{month:02d})").format(year=start.year, month=start.month))
+
+        def versus(now_, then) -> str:
+            delta = evaluation.change(now_, then)
+            return "" if delta is None else _("{sign}{value:.1f} points on last month").format(
+                sign="+" if delta >= 0 else "-", value=abs(delta) * 100)
+        answers = station["satisfaction"]
+        self.month_cards["satisfaction"].set_figure(
+            percent(answers["rate"]), _("{count} answers; {change}").format(
+                count=answers["answered"], change=versus(answers["rate"], before["satisfaction"]["rate"]) or "—"),
+            alert=station["flagged"])
+        resolve, onsite = station["on_time"]["resolve"], station["on_time"]["onsite"]
+        self.month_cards["resolve"].set_figure(percent(resolve["rate"]), _("on site in time {rate}").format(
+            rate=percent(onsite["rate"])))
+        cover = station["coverage"]
+        self.month_cards["coverage"].set_figure(percent(cover["rate"]), _("{on_time} of {total} key households").format(
+            on_time=cover["on_time"], total=cover["key_households"]), alert=cover["rate"] is not None and cover["rate"] < 0.9)
+        self.month_cards["hours"].set_figure("{h:g}".format(h=station["volunteers"]["hours"]), _(
+            "{activities} activities, {meetings} meetings").format(activities=station["volunteers"]["activities"],
+                                                                  meetings=station["meetings"]["held"]))
+        estates = month["estates"]
+        self.flagged.setText(_("Under 60% satisfaction, to be called in: {estates}").format(estates="、".join(
+            "{name}（{rate}）".format(name=name, rate=percent(estates[name]["satisfaction"]["rate"]))
+            for name in month["flagged"])) if month["flagged"] else "")
+
+    def _draw_charts(self) -> None:
+        station, estates = self.month["station"], self.month["estates"]
+        kinds = list(TICKET_KINDS)
+        self._bars(self.kind_chart, [label(TICKET_KINDS, k) for k in kinds],
+                   [station["tickets"]["by_kind"][k] for k in kinds], on_click=lambda i: self.open_list.emit(
+                       "tickets_kind", kinds[i]))
+        self._weeks()
+        rated = sorted((n for n in estates if estates[n]["satisfaction"]["rate"] is not None),
+                       key=lambda n: estates[n]["satisfaction"]["rate"], reverse=True)   # the lowest at the bottom
+        self._estates(rated, [round(estates[n]["satisfaction"]["rate"] * 100, 1) for n in rated],
+                      {i for i, n in enumerate(rated) if estates[n]["flagged"]})
+
+    def _estates(self, names: list[str], values: list[float], alerts: set[int]) -> None:
+        """Satisfaction by estate as horizontal bars, names readable, a dashed line at 60 %."""
+        chart = self._clear(self.estate_chart)
+        bars = QBarSet("")
+        bars.append(values)
+        bars.setColor(ACCENT)
+        bars.setSelectedColor(ALERT.darker(140))
+        for index in alerts:
+            bars.setBarSelected(index, True)
+        series = QHorizontalBarSeries()
+        series.append(bars)
+        chart.addSeries(series)
+        axis_names = QBarCategoryAxis()
+        axis_names.append(names or [""])
+        axis_value = QValueAxis()
+        axis_value.setRange(0, 100)
+        axis_value.setTickCount(6)
+        axis_value.setLabelFormat("%d%%")
+        self._small(axis_names, axis_value)
+        chart.addAxis(axis_names, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(axis_value, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(axis_names)
+        series.attachAxis(axis_value)
+        if names:
+            line = QLineSeries()
+            line.append(60, -0.5)
+            line.append(60, len(names) - 0.5)
+            line.setPen(QPen(ALERT, 1.5, Qt.PenStyle.DashLine))
+            chart.addSeries(line)
+            hidden = QValueAxis()
+            hidden.setRange(-0.5, len(names) - 0.5)
+            hidden.setVisible(False)
+            chart.addAxis(hidden, Qt.AlignmentFlag.AlignRight)
+            line.attachAxis(axis_value)
+            line.attachAxis(hidden)
+
+    @staticmethod
+    def _clear(chart: QChart) -> QChart:
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        return chart
+
+    @staticmethod
+    def _small(*axes) -> None:
+        for axis in axes:
+            font = axis.labelsFont()
+            font.setPointSizeF(7.5)
+            axis.setLabelsFont(font)
+            axis.setTruncateLabels(False)  # estate names in full, not "…"
+
+    def _bars(self, chart: QChart, names: list[str], values: list[float], on_click=None) -> None:
+        """Vertical bars with their values; ``on_click(index)`` when a bar is clicked."""
+        self._clear(chart)
+        bars = QBarSet("")
+        bars.append([float(v) for v in values])
+        bars.setColor(ACCENT)
+        series = QBarSeries()
+        series.append(bars)
+        series.setLabelsVisible(True)
+        chart.addSeries(series)
+        axis_x = QBarCategoryAxis()
+        axis_x.append(names or [""])
+        axis_y = QValueAxis()
+        axis_y.setRange(0, max([1.0, *values]) * 1.15)
+        axis_y.setLabelFormat("%d")
+        axis_y.applyNiceNumbers()
+        self._small(axis_x, axis_y)
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+        if on_click is not None:
+            bars.clicked.connect(on_click)
+
+    def _weeks(self) -> None:
+        chart = self._clear(self.week_chart)
+        names = ["{m}/{d}".format(m=w["week"].month, d=w["week"].day) for w in self.weekly]
+        axis_x = QBarCategoryAxis()
+        axis_x.append(names)
+        axis_y = QValueAxis()
+        axis_y.setRange(0, 100)
+        axis_y.setLabelFormat("%d%%")
+        self._small(axis_x, axis_y)
+        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        for stage, color in (("resolve", ACCENT), ("onsite", QColor("#777777"))):
+            line = QLineSeries()
+            line.setName(_("Solved in time") if stage == "resolve" else _("On site in time"))
+            for index, week in enumerate(self.weekly):
+                if week[stage] is not None:
+                    line.append(index, week[stage] * 100)
+            line.setPen(QPen(color, 2))
+            line.setPointsVisible(True)
+            chart.addSeries(line)
+            line.attachAxis(axis_x)
+            line.attachAxis(axis_y)
+        chart.legend().show()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)

@@ -30,6 +30,7 @@ from redstation.services.session import Session
 from redstation.store import queries
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+ANY_CATEGORY = queries.ANY_CATEGORY
 
 
 def categories_text(codes: list[str]) -> str:
@@ -329,6 +330,7 @@ class RegisterPage(Page):
         self.estate.addItem(_("All estates"), None)
         self.building.addItem(_("All buildings"), None)
         self.category.addItem(_("All residents"), None)
+        self.category.addItem(_("Any care category"), ANY_CATEGORY)
         for code in CARE_CATEGORIES:
             self.category.addItem(label(CARE_CATEGORIES, code), code)
         for combo in (self.estate, self.building, self.category):
@@ -471,6 +473,17 @@ class RegisterPage(Page):
             self.panel.edit_household()
         else:
             self.panel.edit_member()
+
+    def show_list(self, kind: str, *, category: str | None = None) -> None:
+        """Households or residents, all or of a care category (from the dashboard)."""
+        self.activated()
+        self.category.blockSignals(True)
+        self.category.setCurrentIndex(next(i for i in range(self.category.count()) if self.category.itemData(i) == category))
+        self.category.blockSignals(False)
+        if self.tabs.currentIndex() != self.KINDS.index(kind):
+            self.tabs.setCurrentIndex(self.KINDS.index(kind))
+        else:
+            self.reload()
 
     def show_household(self, household_id: str, resident_id: str | None = None) -> None:
         """Open a household in the panel (from the search box), the resident selected."""

@@ -564,6 +564,14 @@ class TicketsPage(Page):
                 combo.addItem(name, name)
             combo.blockSignals(False)
 
+    def show_filtered(self, *, status: str | None = "open", kind: str | None = None, days: int | None = None) -> None:
+        """Set the filters (from the dashboard) and show the list."""
+        for combo, value in ((self.status, status), (self.kind, kind), (self.period, days)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(next(i for i in range(combo.count()) if combo.itemData(i) == value))
+            combo.blockSignals(False)
+        self.refresh()
+
     def filters(self) -> dict:
         days = self.period.currentData()
         now = self.clock()

@@ -539,6 +539,25 @@ class VisitsPage(Page):
         self.log_button.setEnabled(index == 0)
         self.refresh_round() if index == 0 else self.refresh_history()
 
+    def show_round(self) -> None:
+        if self.tabs.currentIndex() != 0:
+            self.tabs.setCurrentIndex(0)
+        else:
+            self.refresh_round()
+
+    def show_period(self, period: str) -> None:
+        """The history of a period (PERIODS) for every household."""
+        self.household_filter = None
+        self.household_label.setText("")
+        self.clear_household.hide()
+        self.period.blockSignals(True)
+        self.period.setCurrentIndex(PERIODS.index(period))
+        self.period.blockSignals(False)
+        if self.tabs.currentIndex() != 1:
+            self.tabs.setCurrentIndex(1)
+        else:
+            self.refresh_history()
+
     # --- the round ---------------------------------------------------------------------------------------------
     def refresh_round(self) -> None:
         estate, now = self.estate.currentData(), self.clock()

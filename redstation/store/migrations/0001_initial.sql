@@ -331,7 +331,8 @@ CREATE TABLE meeting_attendees (
     name        TEXT NOT NULL CHECK (length(trim(name)) > 0),
     title       TEXT NOT NULL DEFAULT '',            -- e.g. 主任, 业委会主任
     person_kind TEXT CHECK (person_kind IN ('resident', 'user', 'volunteer')),  -- NULL: typed in
-    person_id   TEXT
+    person_id   TEXT,
+    seq         INTEGER NOT NULL DEFAULT 0           -- order of entry within the meeting
 );
 CREATE INDEX meeting_attendees_meeting ON meeting_attendees (meeting_id);
 
@@ -364,7 +365,8 @@ CREATE TABLE meeting_actions (                       -- follow-up actions; may b
     due_date    TEXT,
     status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
     done_at     TEXT,
-    ticket_id   TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED
+    ticket_id   TEXT REFERENCES tickets (id) DEFERRABLE INITIALLY DEFERRED,
+    seq         INTEGER NOT NULL DEFAULT 0           -- the action's number in the minutes
 );
 CREATE INDEX meeting_actions_meeting ON meeting_actions (meeting_id);
 CREATE INDEX meeting_actions_topic ON meeting_actions (topic_id) WHERE topic_id IS NOT NULL;
