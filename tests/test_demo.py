@@ -366,7 +366,7 @@ def _dump(session):
             continue
         found = []
         for row in session.conn.execute("SELECT * FROM {t} ORDER BY id".format(t=table)):
-            found.append({k: row[k] for k in row.keys() if k not in SYNC_COLUMNS})
+            found.append({k: row[k] for k in row.keys() if k not in SYNC_COLUMNS and k != "vclock"})  # vclock holds versions
         dump[table] = found
     return dump
 

@@ -112,25 +112,28 @@ class Write:
             self._clock = HybridClock(self.station_id, records.get_setting(self.conn, "hlc_last"))
         return self._clock
 
-    def stamp(self, values: dict) -> dict:
-        """``values`` with the sync columns filled in for a new record."""
-        row = {"id": values.get("id") or records.new_id(), "version": self.clock.now(), "origin": self.station_id,
+    def stamp(self, table: str, values: dict) -> dict:
+        """``values`` with the sync columns filled in for a new record of ``table``."""
+        version = self.clock.now()
+        row = {"id": values.get("id") or records.new_id(), "version": version, "origin": self.station_id,
                "deleted": 0, "created_at": self.now}
+        if table in records.MUTABLE_TABLES:
+            row["vclock"] = records.first_vclock(self.station_id, version)
         row.update({k: v for k, v in values.items() if k != "id"})
         return row
 
     def insert(self, table: str, **values) -> str:
-        row = self.stamp(values)
+        row = self.stamp(table, values)
         records.insert(self.conn, table, row)
         return row["id"]
 
     def insert_many(self, table: str, rows: list[dict]) -> None:
-        records.insert_many(self.conn, table, [self.stamp(r) for r in rows])
+        records.insert_many(self.conn, table, [self.stamp(table, r) for r in rows])
 
     def update(self, table: str, record_id: str, **changes) -> None:
         if table in records.APPEND_ONLY_TABLES:
             raise ValueError("{table} is append-only".format(table=table))
-        records.update(self.conn, table, record_id, dict(changes, version=self.clock.now()))
+        records.update(self.conn, table, record_id, changes, clock=(self.station_id, self.clock.now()))
 
     def delete(self, table: str, record_id: str) -> None:
         """Mark a record deleted; the tombstone keeps its id and travels to other stations."""

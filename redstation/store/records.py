@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import datetime
@@ -12,6 +13,7 @@ SYNCED_TABLES = (
     "attendance", "meetings", "meeting_attendees", "meeting_topics", "meeting_actions",
 )
 APPEND_ONLY_TABLES = ("visits", "ticket_events")
+MUTABLE_TABLES = tuple(t for t in SYNCED_TABLES if t not in APPEND_ONLY_TABLES)  # these carry a version vector
 LOCAL_TABLES = ("settings", "users", "audit_log")
 
 
@@ -45,11 +47,31 @@ def insert_many(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
         conn.executemany(insert_sql(table, columns), [[r[c] for c in columns] for r in rows])
 
 
-def update(conn: sqlite3.Connection, table: str, record_id: str, changes: dict) -> None:
+def first_vclock(station_id: str, version: str) -> str:
+    return json.dumps({station_id: version}, separators=(",", ":"))
+
+
+def vclock_of(row) -> dict[str, str]:
+    """A record's version vector; a row written before vectors existed counts as {origin: version}."""
+    clock = json.loads(row["vclock"]) if row["vclock"] else {}
+    return clock or {row["origin"]: row["version"]}
+
+
+def update(conn: sqlite3.Connection, table: str, record_id: str, changes: dict,
+           clock: tuple[str, str] | None = None) -> None:
+    """Change a record; ``clock`` (station id, new version) also sets its version and its version vector."""
     _check_table(table)
-    sets = ", ".join("{col} = ?".format(col=c) for c in changes)
-    cursor = conn.execute("UPDATE {table} SET {sets} WHERE id = ?".format(table=table, sets=sets),
-                          [*changes.values(), record_id])
+    sets = ["{col} = ?".format(col=c) for c in changes]
+    params = list(changes.values())
+    if clock is not None:
+        station_id, version = clock
+        sets.append("version = ?")
+        params.append(version)
+        if table in MUTABLE_TABLES:  # the old vector (or {origin: old version}) with this station's entry set
+            sets.append("vclock = json_set(CASE WHEN vclock = '{}' THEN json_object(origin, version) ELSE vclock END, ?, ?)")
+            params += ['$."{s}"'.format(s=station_id), version]
+    cursor = conn.execute("UPDATE {table} SET {sets} WHERE id = ?".format(table=table, sets=", ".join(sets)),
+                          [*params, record_id])
     if cursor.rowcount != 1:
         raise LookupError("no {table} record {id}".format(table=table, id=record_id))
 
