@@ -93,6 +93,21 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_out.add_argument("out", type=Path, metavar="OUT.xlsx")
     ledger_out.add_argument("--unmasked", action="store_true", help=_("whole id numbers and phone numbers (station manager only)"))
 
+    bundle_out = commands.add_parser("export-bundle", help=_("write a signed data bundle for another station or the street office"))
+    bundle_out.add_argument("out", type=Path, metavar="OUT.xlsx")
+    bundle_out.add_argument("--since-last", metavar="PEER_STATION_ID",
+                            help=_("only what changed since the last bundle made for that station"))
+    bundle_out.add_argument("--password", action="store_true",
+                            help=_("protect the bundle with a password (from REDSTATION_BUNDLE_PASSWORD, or asked for)"))
+    bundle_in = commands.add_parser("import-bundle", help=_("merge a data bundle of another station"))
+    bundle_in.add_argument("file", type=Path, metavar="FILE.xlsx")
+    bundle_in.add_argument("--dry-run", action="store_true", help=_("show what would change, change nothing"))
+    bundle_in.add_argument("--trust", action="store_true",
+                           help=_("trust the station that made it, if not trusted yet (check its key fingerprint first)"))
+    bundle_in.add_argument("--password", action="store_true",
+                           help=_("the bundle has a password (from REDSTATION_BUNDLE_PASSWORD, or asked for)"))
+    bundle_in.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
     backup = commands.add_parser("backup", help=_("write a backup copy of the database"))
     backup.add_argument("out", nargs="?", type=Path, metavar="OUT", help=_("file or folder (default: the backup folder)"))
 
@@ -278,6 +293,52 @@ SEARCH_COLUMNS = [("name", N_("Name")), ("gender", N_("Sex")), ("birth_date", N_
 _LABELS.update({("search", "gender"): GENDERS, ("search", "status"): RESIDENT_STATUSES})
 
 
+def _bundle_password(args) -> str | None:
+    if not args.password:
+        return None
+    password = os.environ.get("REDSTATION_BUNDLE_PASSWORD")
+    if password is None:
+        import getpass
+        password = getpass.getpass(_("Bundle password: "))
+    if not password:
+        raise RedStationError(_("The password is empty"))
+    return password
+
+
+def cmd_export_bundle(args) -> int:
+    from redstation.services import exchange
+    with _open(args) as session:
+        made = exchange.export_bundle(session, args.out, since_peer=args.since_last, password=_bundle_password(args))
+    print(_("Bundle written to {path}: {rows} records ({scope}); key fingerprint {fingerprint}").format(
+        path=args.out, rows=made["rows"], scope=_("everything") if made["scope"] == "full" else _("changes since the last one"),
+        fingerprint=made["fingerprint"]))
+    return 0
+
+
+def cmd_import_bundle(args) -> int:
+    from redstation.services import exchange
+    with _open(args) as session:
+        result = exchange.import_bundle(session, args.file, dry_run=args.dry_run, trust=args.trust,
+                                        password=_bundle_password(args))
+    if args.json:
+        _print_json(result.as_json())
+        return 0
+    counts = result.tally.as_json()
+    print(_("{what} {station} ({made}): {inserted} new, {updated} updated, {unchanged} unchanged, {deleted} deleted, "
+            "{conflicts} conflicts").format(what=_("Would import") if args.dry_run else _("Imported"),
+                                           station=result.manifest.station_name,
+                                           made=result.manifest.created_at.replace("T", " "), **counts))
+    if result.newly_trusted:
+        print(_("The station is trusted from now on (key fingerprint {fingerprint})").format(
+            fingerprint=result.manifest.fingerprint()))
+    if counts["conflicts"]:
+        print(_("Records changed at both stations: the later change was kept, the other is in the conflict list of the "
+                "数据交换 page"))
+    if result.backup:
+        print(_("Backup before the import: {path}").format(path=result.backup))
+    return 0
+
+
 def cmd_search(args) -> int:
     from redstation.services import search
     with _open(args) as session:
@@ -447,6 +508,7 @@ def cmd_print(args) -> int:
 
 COMMANDS = {"report": cmd_report, "init": cmd_init, "demo": cmd_demo, "stats": cmd_stats, "list": cmd_list, "search": cmd_search,
             "import-ledger": cmd_import_ledger, "export-ledger": cmd_export_ledger,
+            "export-bundle": cmd_export_bundle, "import-bundle": cmd_import_bundle,
             "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check, "print": cmd_print}
 
 

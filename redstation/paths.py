@@ -11,10 +11,12 @@ import platformdirs
 from redstation import NAME
 
 
-def data_dir() -> Path:
+def data_dir(*, create: bool = True) -> Path:
+    """The per-user data folder (made if missing, unless ``create=False``)."""
     home = os.environ.get("REDSTATION_HOME")
     folder = Path(home) if home else Path(platformdirs.user_data_dir(NAME, appauthor=False))
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -42,3 +44,27 @@ def resource_dir() -> Path:
 
 def font_path() -> Path:
     return resource_dir() / "fonts" / "wqy-microhei.ttc"
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:  # Linux: read it without changing it
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(temporary: str | Path, out: Path) -> None:
+    """Give a finished temporary file its name in one step, readable as any new file of the user is.
+
+    Files are written under a temporary name beside their target (mkstemp makes them readable by
+    the owner only) and renamed when complete, so a failure never leaves half a file.
+    """
+    os.replace(temporary, out)
+    if os.name == "posix":
+        os.chmod(out, 0o666 & ~_umask())

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from redstation.paths import publish  # noqa: F401 - the excel writers publish their files with it
+
 from redstation.excel.reading import as_shown
 from redstation.i18n import _
 
@@ -62,27 +64,6 @@ def os_reason(exc: Exception) -> str:
              errno.ENOSPC: _("the disk is full"), errno.EROFS: _("the disk is read-only")}
     number = getattr(exc, "errno", None)
     return known.get(number) or getattr(exc, "strerror", None) or str(exc)
-
-
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:  # Linux: read it without changing it
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def publish(temporary: str, out: Path) -> None:
-    """Give the finished ``temporary`` file its name, readable as any new file of the user is (not only by the owner,
-    as the temporary file was made)."""
-    os.replace(temporary, out)
-    if os.name == "posix":
-        os.chmod(out, 0o666 & ~_umask())
 
 
 def new_workbook(path) -> xlsxwriter.Workbook:

@@ -36,6 +36,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from redstation import NAME, RedStationError
 from redstation.domain.vocab import label
 from redstation.i18n import N_, _
+from redstation.paths import publish
 from redstation.printing.fonts import FONT, register_fonts
 
 PAPERS = {"A4": A4, "A5": A5}
@@ -320,7 +321,7 @@ class Document:
                                          author=self.station, creator=NAME, subject=self.period,
                                          initialFontName=FONT)  # else every page refers to a non-embedded Helvetica
             template.build(self.story, canvasmaker=self._canvas)
-            os.replace(temporary, out)
+            publish(temporary, out)
         except OSError as exc:
             raise RedStationError(_("Cannot write {path}: {error}").format(path=out, error=exc.strerror or exc)) from None
         finally:

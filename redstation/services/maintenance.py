@@ -29,9 +29,14 @@ def _copy(source: sqlite3.Connection, target_path: Path) -> None:
 
 def backup(session: Session, out: str | Path | None = None) -> Path:
     """Write a consistent copy of the database to ``out`` (default: a dated file in the backup folder)."""
-    target = Path(out) if out else backup_dir() / datetime.now().strftime("redstation-%Y%m%d-%H%M%S.db")
+    target = Path(out) if out else backup_dir()
     if target.is_dir():
-        target = target / datetime.now().strftime("redstation-%Y%m%d-%H%M%S.db")
+        stamp = datetime.now().strftime("redstation-%Y%m%d-%H%M%S")
+        target = target / (stamp + ".db")
+        number = 2
+        while target.exists():  # two backups in one second (an import right after another) both stay
+            target = target.with_name("{stamp}-{n}.db".format(stamp=stamp, n=number))
+            number += 1
     if session.path and target.resolve() == Path(session.path).resolve():
         raise RedStationError(_("A backup cannot overwrite the database it copies"))
     target.parent.mkdir(parents=True, exist_ok=True)
