@@ -53,7 +53,7 @@ def _check_cancel(cancelled: Callable[[], bool] | None) -> None:
 def peers(conn: sqlite3.Connection) -> list[dict]:
     """The trusted stations with their key fingerprints and the times of the last exchange."""
     found = []
-    for row in conn.execute("SELECT * FROM sync_peers ORDER BY name"):
+    for row in conn.execute("SELECT * FROM sync_peers WHERE public_key <> '' ORDER BY name"):
         item = dict(row)
         item["fingerprint"] = fingerprint(item["public_key"])
         found.append(item)
@@ -120,10 +120,11 @@ def export_bundle(session: Session, out: str | Path, *, since_peer: str | None =
         raise RedStationError(_("This database has no signing key: it cannot make bundles"))
     peer = None
     if since_peer:
-        peer = _peer(conn, since_peer)
-        if peer is None:
-            raise RedStationError(_("{peer} is not a station this one exchanges with: import one of its bundles "
-                                    "first, or make a full bundle").format(peer=since_peer))
+        since_peer = since_peer.strip()
+        if not since_peer or since_peer == station["id"]:
+            raise RedStationError(_("Give the id of the station the bundle is for"))
+        # a station never heard from yet (a street office that only receives) gets everything the first time
+        peer = _peer(conn, since_peer) or {"station_id": since_peer, "exported_seq": 0, "new": True}
     conn.execute("BEGIN")  # one consistent snapshot of the database for the whole bundle
     try:
         mark = conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changes").fetchone()[0]
@@ -149,6 +150,9 @@ def export_bundle(session: Session, out: str | Path, *, since_peer: str | None =
     with session.write("bundle.export", detail={"file": Path(out).name, "scope": manifest.scope, "rows": rows,
                                                 "encrypted": bool(password)}) as change:
         if peer is not None:
+            if peer.get("new"):  # remembered for the next bundle; not trusted (no key) until one of its bundles comes
+                change.conn.execute("INSERT INTO sync_peers (station_id, name, public_key, trusted_at, trusted_by) "
+                                    "VALUES (?, ?, '', ?, ?)", (since_peer, since_peer, change.now, session.actor.name))
             change.conn.execute("UPDATE sync_peers SET exported_seq = ?, exported_at = ? WHERE station_id = ?",
                                 (mark, change.now, since_peer))
     if progress is not None:
@@ -196,6 +200,8 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
         raise BundleError(_("{path} claims to come from this station but is signed with another key: it is "
                             "refused").format(path=Path(path).name))
     peer = None if own else _peer(conn, manifest.station_id)
+    if peer is not None and not peer["public_key"]:
+        peer = None  # only bundles were sent to it so far: not trusted yet
     if peer is not None and peer["public_key"] != manifest.public_key:
         raise BundleError(_("{path} comes from {station} but is signed with another key than the one trusted before "
                             "(fingerprint {fingerprint}): it is refused. If the station was reinstalled, remove it from "
@@ -233,9 +239,11 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
             if result.tally.latest:
                 change.clock.observe(result.tally.latest)  # later changes here come after everything received
             if not own:
-                if peer is None:
+                if peer is None:  # trusted now: its key is pinned (the row may exist from bundles sent to it)
                     change.conn.execute(
-                        "INSERT INTO sync_peers (station_id, name, public_key, trusted_at, trusted_by) VALUES (?, ?, ?, ?, ?)",
+                        """INSERT INTO sync_peers (station_id, name, public_key, trusted_at, trusted_by) VALUES (?, ?, ?, ?, ?)
+                           ON CONFLICT (station_id) DO UPDATE SET public_key = excluded.public_key,
+                           trusted_at = excluded.trusted_at, trusted_by = excluded.trusted_by""",
                         (manifest.station_id, manifest.station_name, manifest.public_key, change.now,
                          session.actor.name))
                     result.newly_trusted = True
@@ -302,3 +310,115 @@ def by_origin(conn: sqlite3.Connection) -> list[dict]:
 
 def now_text() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M")
+
+
+# --- for the window's preview and conflict list (read-only) ----------------------------------------------------
+
+def is_protected(path: str | Path) -> bool:
+    """Whether the file is an encrypted workbook, i.e. a bundle with a password: the page then asks for it."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(bundle.OLE_MAGIC)) == bundle.OLE_MAGIC
+    except OSError:
+        return False
+
+
+def station_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Station id -> name, of every station known here (this one, the trusted ones, those records came from)."""
+    names = {r["station_id"]: r["name"] for r in conn.execute("SELECT station_id, name FROM sync_peers")}
+    names.update({r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM stations")})
+    return names
+
+
+def standing(session: Session, manifest: Manifest) -> dict:
+    """How this station stands to a bundle's maker, before anything is imported.
+
+    ``status``: "own" (made here), "trusted" (its pinned key), "untrusted" (never trusted: the
+    user must check the fingerprint and trust it), "key_changed" (another key than the pinned
+    one, or than this station's own: the import refuses it). ``peer``: the trusted station's
+    row; ``made_for``: the name of the station a since-last bundle was made for (None for a full
+    one), ``made_for_here``: whether that is this station.
+    """
+    station = session.require_station()
+    conn = session.conn
+    peer = None
+    if manifest.station_id == station["id"]:
+        status = "own" if manifest.public_key == station["public_key"] else "key_changed"
+    else:
+        peer = _peer(conn, manifest.station_id)
+        if peer is not None and not peer["public_key"]:
+            peer = None  # only bundles were sent to it so far: not trusted yet
+        if peer is None:
+            status = "untrusted"
+        else:
+            status = "trusted" if peer["public_key"] == manifest.public_key else "key_changed"
+            peer["fingerprint"] = fingerprint(peer["public_key"])
+    made_for = None
+    target = manifest.scope.split(":", 1)[1] if manifest.scope.startswith("since:") else None
+    if target is not None:
+        made_for = station_names(conn).get(target, target)
+    return {"status": status, "peer": peer, "made_for": made_for, "made_for_here": target == station["id"]}
+
+
+def _household_address(conn: sqlite3.Connection, household_id: str | None) -> str:
+    from redstation.services.register import address_text
+    row = conn.execute("SELECT estate, building, unit, room FROM households WHERE id = ?", (household_id,)).fetchone() \
+        if household_id else None
+    return address_text(row) if row else ""
+
+
+def _named(conn: sqlite3.Connection, table: str, column: str, record_id: str | None) -> str:
+    if not record_id:
+        return ""
+    row = conn.execute("SELECT {c} FROM {t} WHERE id = ?".format(c=column, t=table), (record_id,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def record_label(conn: sqlite3.Connection, table: str, row: dict) -> str:
+    """A record as a clerk recognises it: 张建国（阳光花园 3-2-301）, 0B6C-20261124-011 楼道灯不亮, a team's name …"""
+    get = row.get
+    if table == "households":
+        from redstation.services.register import address_text
+        return address_text(row) if get("estate") is not None else ""
+    if table == "residents":
+        address = _household_address(conn, get("household_id"))
+        return _("{name} ({address})").format(name=get("name"), address=address) if address else str(get("name"))
+    if table == "visits":
+        return _("Visit of {address} at {time}").format(address=_household_address(conn, get("household_id")),
+                                                         time=str(get("visited_at") or "")[:16].replace("T", " "))
+    if table == "tickets":
+        return "{number} {summary}".format(number=get("number"), summary=get("summary") or "").strip()
+    if table == "ticket_events":
+        return _named(conn, "tickets", "number", get("ticket_id"))
+    if table in ("stations", "volunteers", "teams"):
+        return str(get("name") or "")
+    if table in ("surveys", "activities", "meetings", "meeting_topics"):
+        return str(get("title") or "")
+    if table == "meeting_actions":
+        return str(get("description") or "")
+    if table == "satisfaction":
+        return _named(conn, "tickets", "number", get("ticket_id")) or _household_address(conn, get("household_id"))
+    if table == "volunteer_skills":
+        return "{name}：{skill}".format(name=_named(conn, "volunteers", "name", get("volunteer_id")), skill=get("skill"))
+    if table == "team_members":
+        return "{team}：{name}".format(team=_named(conn, "teams", "name", get("team_id")),
+                                      name=_named(conn, "volunteers", "name", get("volunteer_id")))
+    if table == "attendance":
+        return "{activity}：{name}".format(activity=_named(conn, "activities", "title", get("activity_id")),
+                                          name=_named(conn, "volunteers", "name", get("volunteer_id")))
+    if table == "meeting_attendees":
+        return "{meeting}：{name}".format(meeting=_named(conn, "meetings", "title", get("meeting_id")), name=get("name"))
+    return str(get("id") or "")
+
+
+def conflict_list(conn: sqlite3.Connection, *, open_only: bool = True) -> list[dict]:
+    """``conflicts()`` with what the page shows: the record's label, the stations' names, the two versions' makers."""
+    names = station_names(conn)
+    found = conflicts(conn, open_only=open_only)
+    for item in found:
+        item["label"] = record_label(conn, item["tbl"], item["current"] or item["loser"])
+        item["bundle_station_name"] = names.get(item["bundle_station"], item["bundle_station"])
+        item["loser_origin_name"] = names.get(item["loser_origin"], item["loser_origin"])
+        winner_origin = item["winner_version"].split("-", 2)[2] if item["winner_version"].count("-") >= 2 else ""
+        item["winner_origin_name"] = names.get(winner_origin, winner_origin)
+    return found
