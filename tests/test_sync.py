@@ -354,3 +354,38 @@ def test_the_database_file_survives_a_copy_of_the_bundle_folder(two, tmp_path):
     stick.mkdir()
     shutil.copy(tmp_path / "x.xlsx", stick / "从甲站拷来的.xlsx")
     assert exchange.import_bundle(b, stick / "从甲站拷来的.xlsx", trust=True).tally.inserted > 0
+
+
+def test_a_power_cut_during_an_import_leaves_all_of_it_or_none(tmp_path):
+    """kill -9 at different moments of an import: every time the database has everything or nothing, and checks out."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    source, bundle_path = tmp_path / "source.db", tmp_path / "big.xlsx"
+    assert main(["--db", str(source), "demo", "--households", "300", "--seed", "5"]) == 0
+    assert main(["--db", str(source), "export-bundle", str(bundle_path)]) == 0
+    target = tmp_path / "target.db"
+    assert main(["--db", str(target), "init", "--station-name", "乙站", "--community", "乙社区"]) == 0
+    with Session.open(source, Actor.command_line()) as s:
+        everything = sum(s.conn.execute("SELECT count(*) FROM {t}".format(t=t)).fetchone()[0]
+                         for t in records.SYNCED_TABLES if t != "stations")
+    env = dict(os.environ, REDSTATION_HOME=str(tmp_path / "home"))
+    outcomes = set()
+    for delay in (0.15, 0.3, 0.45, 0.6, 0.8, 1.2, 3.0):
+        copy = tmp_path / "t{d}.db".format(d=int(delay * 100))
+        shutil.copy(target, copy)
+        proc = subprocess.Popen([sys.executable, "-m", "redstation", "--db", str(copy), "import-bundle", str(bundle_path),
+                                 "--trust"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with Session.open(copy, Actor.command_line()) as s:
+            got = sum(s.conn.execute("SELECT count(*) FROM {t}".format(t=t)).fetchone()[0]
+                      for t in records.SYNCED_TABLES if t != "stations")
+        assert got in (0, everything), delay
+        outcomes.add(got)
+        assert main(["--db", str(copy), "check"]) == 0
+    assert everything in outcomes   # the slowest import finished

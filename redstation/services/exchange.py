@@ -246,7 +246,7 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
                            trusted_at = excluded.trusted_at, trusted_by = excluded.trusted_by""",
                         (manifest.station_id, manifest.station_name, manifest.public_key, change.now,
                          session.actor.name))
-                    result.newly_trusted = True
+                    result.newly_trusted = not dry_run
                 change.conn.execute("UPDATE sync_peers SET name = ?, imported_at = ?, imported_created = ? "
                                     "WHERE station_id = ?", (manifest.station_name, change.now, manifest.created_at,
                                                              manifest.station_id))
