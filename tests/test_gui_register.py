@@ -292,3 +292,19 @@ def test_register_rows_and_keys_agree_with_the_database(register_db):
         rows = queries.register_rows(session.conn, "residents", keys)
     assert rows and all(row["address"].startswith("阳光花园 ") for row in rows)
     assert [row["key"] for row in rows] == keys
+
+
+def test_a_street_office_filters_the_register_by_station(qtbot, window, register_db):
+    with Session.open(register_db, Actor.command_line()) as session:
+        other = "0000aaaa-0000-4000-8000-000000000001"
+        with session.write("test.other-station", "stations") as change:
+            change.conn.execute("""INSERT INTO stations (id, version, origin, deleted, created_at, name, code, community)
+                                   VALUES (?, '0', ?, 0, '2026-01-01', '乙站', '0000', '乙社区')""", (other, other))
+            change.conn.execute("UPDATE households SET origin = ? WHERE building = '9'", (other,))
+    page = open_register(qtbot, window)
+    qtbot.waitUntil(lambda: page.origin.count() == 3, timeout=WAIT_MS)
+    assert page.origin.isVisibleTo(page)
+    page.origin.setCurrentIndex(page.origin.findData(other))
+    qtbot.waitUntil(lambda: not page.model().loading and page.model().rowCount() == 1, timeout=WAIT_MS)
+    wait_for_rows(qtbot, page.model(), 0)
+    assert cell(page.model(), 0, 0) == "阳光花园 9-1-304"

@@ -389,3 +389,32 @@ def test_a_power_cut_during_an_import_leaves_all_of_it_or_none(tmp_path):
         outcomes.add(got)
         assert main(["--db", str(copy), "check"]) == 0
     assert everything in outcomes   # the slowest import finished
+
+
+def test_a_street_office_sees_each_station_apart_and_in_total(two, tmp_path):
+    import subprocess
+    from datetime import datetime
+    from redstation.printing import report
+    from redstation.services import evaluation
+    a, b = two
+    street = open_station(tmp_path / "street.db", "幸福街道办")
+    send(a, street, tmp_path, "a")
+    household = register.create_household(b, {"estate": "乙小区", "building": "1", "room": "101"})
+    register.create_resident(b, household, {"name": "乙站居民"})
+    send(b, street, tmp_path, "b")
+    origins = {item["name"]: item for item in exchange.by_origin(street.conn)}
+    assert origins["乙站"]["households"] == 1 and origins[a.station()["name"]]["households"] == 25
+    month = datetime.now().strftime("%Y-%m")
+    result = evaluation.monthly(street.conn, month)
+    assert {a.station()["name"], "乙站"} <= set(result["stations"])
+    assert result["station"]["tickets"]["total"] == sum(s["tickets"]["total"] for s in result["stations"].values())
+    from python_calamine import CalamineWorkbook
+    from redstation.excel import ledger_export
+    ledger_export.export_ledger(street, tmp_path / "street.xlsx")
+    residents = CalamineWorkbook.from_path(str(tmp_path / "street.xlsx")).get_sheet_by_name("居民").to_python()
+    header = residents[1]
+    assert header[:2] == ["序号", "服务站"]
+    assert {row[1] for row in residents[2:]} == {a.station()["name"], "乙站"}
+    report.monthly_report(street, month, tmp_path / "street.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "street.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "各服务站考评情况" in text and "乙站" in text

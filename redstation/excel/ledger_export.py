@@ -38,6 +38,7 @@ UNMASKING_ROLES = ("admin",)
 
 # Column labels of the ledgers: the import's fields, and a few columns only the export writes.
 LABELS = {**FIELDS, "seq": N_("No."), "age": N_("Age"), "members": N_("Members"), "head": N_("Head of household"),
+          "station": N_("Station"),
           "household_phone": HOUSEHOLD_FIELDS["phone"], "visit_interval_hours": HOUSEHOLD_FIELDS["visit_interval_hours"]}
 HOUSEHOLD_COLUMNS = ["seq", "estate", "building", "unit", "room", "residence_type", "members", "head", "household_phone",
                      "care_categories", "visit_interval_hours", "notes"]
@@ -50,7 +51,7 @@ TEXT = ("id_number", "phone", "emergency_phone", "household_phone")
 
 _ORDER = "h.estate, length(h.building), h.building, length(h.unit), h.unit, h.floor, length(h.room), h.room"
 _HOUSEHOLDS = """
-    SELECT h.estate, h.building, h.unit, h.room, h.residence_type, h.phone, h.visit_interval_hours, h.notes,
+    SELECT h.origin, h.estate, h.building, h.unit, h.room, h.residence_type, h.phone, h.visit_interval_hours, h.notes,
            (SELECT count(*) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS members,
            (SELECT r.name FROM residents r WHERE r.household_id = h.id AND r.deleted = 0 AND r.relation = 'head'
              ORDER BY r.status <> 'active' LIMIT 1) AS head,
@@ -58,7 +59,7 @@ _HOUSEHOLDS = """
              WHERE r.household_id = h.id AND r.deleted = 0 AND r.status = 'active') AS care_categories
     FROM households h WHERE h.deleted = 0 ORDER BY {order}""".format(order=_ORDER)
 _RESIDENTS = """
-    SELECT h.estate, h.building, h.unit, h.room, h.residence_type, r.name, r.gender, r.birth_date, r.id_number, r.phone,
+    SELECT r.origin, h.estate, h.building, h.unit, h.room, h.residence_type, r.name, r.gender, r.birth_date, r.id_number, r.phone,
            r.relation, r.status, r.care_categories, r.care_notes, r.emergency_contacts, r.notes
     FROM residents r JOIN households h ON h.id = r.household_id
     WHERE r.deleted = 0 AND h.deleted = 0 {where}
@@ -139,27 +140,35 @@ class _Export:
 
     def write(self) -> dict[str, int]:
         conn, cells = self.conn, self.cells
+        names = dict(conn.execute("SELECT id, name FROM stations WHERE deleted = 0"))
+        # a street office (records of several stations): each row says which station it comes from
+        lead = ["seq", "station"] if len(names) > 1 else ["seq"]
+
+        def columns_of(columns: list[str]) -> list[str]:
+            return lead + columns[1:]
         self.total = sum(conn.execute(sql).fetchone()[0] for sql in (
             "SELECT count(*) FROM households WHERE deleted = 0",
             "SELECT count(*) FROM residents WHERE deleted = 0",
             "SELECT count(*) FROM residents WHERE deleted = 0 AND care_categories <> '[]' AND status = 'active'"))
         counts = {}
-        writer = self.sheet(_("Households"), HOUSEHOLD_COLUMNS)
+        household_columns = columns_of(HOUSEHOLD_COLUMNS)
+        writer = self.sheet(_("Households"), household_columns)
         for n, row in enumerate(self.ticking(conn.execute(_HOUSEHOLDS)), start=1):
-            values = {"seq": n, "estate": row["estate"], "building": row["building"], "unit": row["unit"],
+            values = {"seq": n, "station": names.get(row["origin"], ""), "estate": row["estate"], "building": row["building"], "unit": row["unit"],
                       "room": row["room"], "residence_type": label(RESIDENCE_TYPES, row["residence_type"]),
                       "members": row["members"], "head": row["head"] or "", "household_phone": cells.phone(row["phone"]),
                       "care_categories": cells.categories(json.loads(row["care_categories"])),
                       "visit_interval_hours": row["visit_interval_hours"], "notes": row["notes"]}
-            writer.write([values[c] for c in HOUSEHOLD_COLUMNS])
+            writer.write([values[c] for c in household_columns])
         writer.finish()
         counts["households"] = writer.rows
         for key, columns, where, name in (("residents", RESIDENT_COLUMNS, "", _("Residents")),
                                           ("key_residents", KEY_COLUMNS, _KEY_WHERE, _("Key households"))):
+            columns = columns_of(columns)
             writer = self.sheet(name, columns)
             for n, row in enumerate(self.ticking(conn.execute(_RESIDENTS.format(where=where, order=_ORDER))), start=1):
                 values = cells.resident(row)
-                values["seq"] = n
+                values.update(seq=n, station=names.get(row["origin"], ""))
                 writer.write([values[c] for c in columns])
             writer.finish()
             counts[key] = writer.rows

@@ -147,6 +147,17 @@ def monthly_report(session: Session, month: str, out_path: str | Path, *, now: d
               widths=[4, 2, 2, 2], centred=(1, 2, 3))
     doc.space(4)
 
+    if result["stations"]:  # a street office: each station's own figures, then the estates of all of them
+        stations = result["stations"]
+        doc.paragraph(_("Each station"), "body")
+        doc.table([_("Station"), _("Satisfaction"), label(STAGES, "onsite"), label(STAGES, "resolve"), _("Visited on time"),
+                   _("Tickets"), _("Volunteer hours"), _("Meetings"), _("Estates called in")],
+                  [[name, percent(data["satisfaction"]["rate"]), percent(data["on_time"]["onsite"]["rate"]),
+                    percent(data["on_time"]["resolve"]["rate"]), percent(data["coverage"]["rate"]), data["tickets"]["total"],
+                    _value(data["volunteers"]["hours"], False), data["meetings"]["held"],
+                    coloured(_("yes")) if data["flagged"] else ""] for name, data in sorted(stations.items())],
+                  widths=[3.2, 1.5, 1.5, 1.5, 1.5, 1.1, 1.4, 1.1, 1.4], centred=(1, 2, 3, 4, 5, 6, 7, 8))
+        doc.space(4)
     doc.paragraph(_("3. Each estate"), "body")
     order = result["flagged"] + sorted(name for name in estates if name not in result["flagged"])
     doc.table([_("Estate"), _("Satisfaction"), label(STAGES, "onsite"), label(STAGES, "resolve"),

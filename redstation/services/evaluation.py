@@ -81,19 +81,23 @@ class _Figures(dict):
         return [self[STATION]] + ([self[estate]] if estate else [])
 
 
-def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime) -> dict[str, dict]:
-    """estate -> the figures from ``start`` to ``end`` (STATION: the station's); reckoned at ``min(end, now)``."""
+def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datetime, *, by: str = "estate") -> dict[str, dict]:
+    """estate -> the figures from ``start`` to ``end`` (STATION: all of them); reckoned at ``min(end, now)``.
+
+    ``by="origin"`` groups by the station each record comes from instead (a street office's view).
+    """
     # up to the end of the month, or of a running month up to now (now itself included: times are whole seconds)
     at = end if end <= now else now.replace(microsecond=0) + timedelta(seconds=1)
     found = _Figures()
     found[STATION]  # the station has figures even in an empty month
-    for estate in _estates(conn):
-        found[estate]
+    for key in (_estates(conn) if by == "estate" else [r[0] for r in conn.execute("SELECT id FROM stations WHERE deleted = 0")]):
+        found[key]
     window = (start.isoformat(timespec="seconds"), at.isoformat(timespec="seconds"))
+    group = "estate" if by == "estate" else "origin"
 
     for estate, answer, count in conn.execute(
-            """SELECT estate, coalesce(rating, 'none'), count(*) FROM satisfaction
-               WHERE deleted = 0 AND answered_at >= ? AND answered_at < ? GROUP BY estate, rating""", window):
+            """SELECT {g}, coalesce(rating, 'none'), count(*) FROM satisfaction
+               WHERE deleted = 0 AND answered_at >= ? AND answered_at < ? GROUP BY {g}, rating""".format(g=group), window):
         for figure in found.each(estate):
             key = answer if answer in RATINGS else "not_reached"
             figure["satisfaction"][key] += count
@@ -102,7 +106,7 @@ def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datet
 
     for item in ticket_store.tickets(conn, status=None, start=start, end=at):
         clocks = ticket_service.clocks(item, item["events"], at)
-        for figure in found.each(item["estate"]):
+        for figure in found.each(item[group]):
             tally = figure["tickets"]
             tally["total"] += 1
             tally["by_kind"][item["kind"]] += 1
@@ -117,31 +121,31 @@ def figures(conn: sqlite3.Connection, start: datetime, end: datetime, now: datet
                     stage["pending"] += 1
 
     covered = visit_service.coverage(conn, start, at)
-    for estate, counts in covered["estates"].items():
+    for estate, counts in covered["estates" if by == "estate" else "origins"].items():
         for figure in found.each(estate):
             figure["coverage"]["key_households"] += counts["key_households"]
             figure["coverage"]["on_time"] += counts["on_time"]
 
     for estate, hours, activities, volunteers in conn.execute(
-            """SELECT a.estate, coalesce(sum(CASE WHEN {counted} THEN x.hours END), 0), count(DISTINCT a.id),
+            """SELECT a.{g}, coalesce(sum(CASE WHEN {counted} THEN x.hours END), 0), count(DISTINCT a.id),
                       count(DISTINCT CASE WHEN {counted} THEN x.volunteer_id END)
                FROM activities a LEFT JOIN attendance x ON x.activity_id = a.id
-               WHERE a.deleted = 0 AND a.starts_at >= ? AND a.starts_at < ? GROUP BY a.estate""".format(
-                counted=queries.COUNTED_HOURS), window):
+               WHERE a.deleted = 0 AND a.starts_at >= ? AND a.starts_at < ? GROUP BY a.{g}""".format(
+                counted=queries.COUNTED_HOURS, g=group), window):
         for figure in found.each(estate):
             figure["volunteers"]["hours"] += hours
             figure["volunteers"]["activities"] += activities
             figure["volunteers"]["volunteers"] += volunteers
 
-    for estate, held in conn.execute("""SELECT estate, count(*) FROM meetings WHERE deleted = 0
-                                        AND held_at >= ? AND held_at < ? GROUP BY estate""", window):
+    for estate, held in conn.execute("""SELECT {g}, count(*) FROM meetings WHERE deleted = 0
+                                        AND held_at >= ? AND held_at < ? GROUP BY {g}""".format(g=group), window):
         for figure in found.each(estate):
             figure["meetings"]["held"] += held
     for estate, closed, still_open in conn.execute(
-            """SELECT m.estate, sum(a.status = 'done' AND a.done_at >= ? AND a.done_at < ?),
+            """SELECT m.{g}, sum(a.status = 'done' AND a.done_at >= ? AND a.done_at < ?),
                       sum(a.status = 'open' AND m.held_at < ?)
                FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id
-               WHERE a.deleted = 0 AND m.deleted = 0 GROUP BY m.estate""", (*window, window[1])):
+               WHERE a.deleted = 0 AND m.deleted = 0 GROUP BY m.{g}""".format(g=group), (*window, window[1])):
         for figure in found.each(estate):
             figure["meetings"]["actions_closed"] += closed or 0
             figure["meetings"]["actions_open"] += still_open or 0
@@ -163,9 +167,10 @@ def _estates(conn: sqlite3.Connection) -> list[str]:
 
 
 def monthly(conn: sqlite3.Connection, month: str, now: datetime | None = None) -> dict:
-    """The month's evaluation: {month, start, end, partial, station, estates, flagged, previous}.
+    """The month's evaluation: {month, start, end, partial, station, estates, flagged, stations, previous}.
 
-    ``estates`` maps each estate to its figures, ``flagged`` lists the estates under 60 %
+    ``estates`` maps each estate to its figures (``stations`` each station's, by name, when the
+    database holds records of more than one), ``flagged`` lists the estates under 60 %
     satisfaction (lowest first), ``previous`` holds last month's station and estate figures
     for the change. A month still running is reckoned up to ``now`` (``partial``).
     """
@@ -179,8 +184,13 @@ def monthly(conn: sqlite3.Connection, month: str, now: datetime | None = None) -
     estates = {name: data for name, data in current.items() if name != STATION}
     flagged = sorted((name for name, data in estates.items() if data["flagged"]),
                      key=lambda name: estates[name]["satisfaction"]["rate"])
+    names = dict(conn.execute("SELECT id, name FROM stations WHERE deleted = 0"))
+    stations = {}
+    if len(names) > 1:  # a street office, or a station that merged another's bundles: each station's own figures
+        stations = {names.get(key, key): data for key, data in figures(conn, start, end, now, by="origin").items()
+                    if key != STATION}
     return {"month": month, "start": start.isoformat(), "end": end.isoformat(), "partial": now < end,
-            "station": current[STATION], "estates": estates, "flagged": flagged,
+            "station": current[STATION], "estates": estates, "flagged": flagged, "stations": stations,
             "previous": {"month": previous_month(month), "station": before[STATION],
                          "estates": {name: data for name, data in before.items() if name != STATION}}}
 

@@ -97,26 +97,30 @@ def coverage(conn: sqlite3.Connection, start: datetime, end: datetime) -> dict:
     """How many key households were visited on time from ``start`` to ``end`` (never overdue in between).
 
     Households that came under care after ``end`` are not counted; the rate is None without any.
-    "estates" gives each estate's key households and how many of them were on time.
+    "estates" gives each estate's key households and how many of them were on time, "origins" the
+    same for each station the households come from.
     """
     states = household_states(conn, end)
     longest = max((h["interval_hours"] for h in states), default=0)
     times = store.counting_visit_times(conn, start - timedelta(hours=longest), end)
-    late, counted, estates = [], 0, {}
+    late, counted, estates, origins = [], 0, {}, {}
     for h in states:
         since = _time(h["created_at"])
         if since > end:
             continue
         counted += 1
-        estate = estates.setdefault(h["estate"], {"key_households": 0, "on_time": 0})
-        estate["key_households"] += 1
+        groups = [estates.setdefault(h["estate"], {"key_households": 0, "on_time": 0}),
+                  origins.setdefault(h["origin"], {"key_households": 0, "on_time": 0})]
         visited = [datetime.fromisoformat(t) for t in times.get(h["id"], [])]
-        if schedule.on_time(visited, h["interval_hours"], start, end, since=since if since > start else None):
-            estate["on_time"] += 1
-        else:
+        on_time = schedule.on_time(visited, h["interval_hours"], start, end, since=since if since > start else None)
+        for group in groups:
+            group["key_households"] += 1
+            group["on_time"] += on_time
+        if not on_time:
             late.append(h["id"])
     return {"key_households": counted, "on_time": counted - len(late),
-            "rate": (counted - len(late)) / counted if counted else None, "late": late, "estates": estates}
+            "rate": (counted - len(late)) / counted if counted else None, "late": late, "estates": estates,
+            "origins": origins}
 
 
 # --- logging and correcting visits ---------------------------------------------------------------------------

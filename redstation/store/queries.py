@@ -110,8 +110,17 @@ def buildings(conn: sqlite3.Connection, estate: str) -> list[str]:
         (estate,))]
 
 
-def _register_filter(kind: str, estate: str | None, building: str | None, category: str | None) -> tuple[str, list]:
+def stations(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(id, name) of the stations whose records this database holds (more than one at a street office)."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT id, name FROM stations WHERE deleted = 0 ORDER BY name")]
+
+
+def _register_filter(kind: str, estate: str | None, building: str | None, category: str | None,
+                     origin: str | None = None) -> tuple[str, list]:
     where, params = ["h.deleted = 0"], []
+    if origin:
+        where.append("{t}.origin = ?".format(t="r" if kind == "residents" else "h"))
+        params.append(origin)
     if kind == "residents":
         where.append("r.deleted = 0")
     if estate:
@@ -132,9 +141,9 @@ def _register_filter(kind: str, estate: str | None, building: str | None, catego
 
 
 def register_keys(conn: sqlite3.Connection, kind: str, *, estate: str | None = None, building: str | None = None,
-                  category: str | None = None) -> list[int]:
+                  category: str | None = None, origin: str | None = None) -> list[int]:
     """Row keys of the live households or residents that pass the filters, in address order."""
-    where, params = _register_filter(kind, estate, building, category)
+    where, params = _register_filter(kind, estate, building, category, origin)
     if kind == "households":
         sql = "SELECT h.rowid FROM households h WHERE {where} ORDER BY {order}"
     else:

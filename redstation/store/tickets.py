@@ -17,7 +17,7 @@ _ROW = """
 
 def tickets(conn: sqlite3.Connection, *, status: str | None = "open", kind: str | None = None, estate: str | None = None,
             assignee: str | None = None, start: datetime | None = None, end: datetime | None = None,
-            limit: int | None = None) -> list[dict]:
+            limit: int | None = None, origin: str | None = None) -> list[dict]:
     """Tickets that pass the filters, newest first, each with its pause/resume history under "events".
 
     ``status``: "open" (accepted, assigned, on site), None for all, or one status.
@@ -29,7 +29,7 @@ def tickets(conn: sqlite3.Connection, *, status: str | None = "open", kind: str 
     elif status:
         where.append("t.status = ?")
         params.append(status)
-    for column, value in (("t.kind", kind), ("h.estate", estate), ("t.assignee_name", assignee)):
+    for column, value in (("t.kind", kind), ("h.estate", estate), ("t.assignee_name", assignee), ("t.origin", origin)):
         if value:
             where.append("{column} = ?".format(column=column))
             params.append(value)

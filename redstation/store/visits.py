@@ -36,7 +36,7 @@ def key_households(conn: sqlite3.Connection, *, at: datetime | None = None, esta
     if household_id:
         where.append("h.id = :household")
         params["household"] = household_id
-    sql = """SELECT h.id, h.estate, h.building, h.unit, h.room, h.floor, h.phone, h.visit_interval_hours,
+    sql = """SELECT h.id, h.origin, h.estate, h.building, h.unit, h.room, h.floor, h.phone, h.visit_interval_hours,
                     h.created_at, {address} AS address, {last} AS last_visit, {members} AS members
              FROM households h WHERE {where} ORDER BY {order}""".format(
         address=ADDRESS_SQL, last=_LAST_VISIT, members=_MEMBERS, where=" AND ".join(where), order=ADDRESS_ORDER)

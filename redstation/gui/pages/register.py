@@ -335,6 +335,9 @@ class RegisterPage(Page):
             self.category.addItem(label(CARE_CATEGORIES, code), code)
         for combo in (self.estate, self.building, self.category):
             combo.setMinimumWidth(120)
+        self.origin = QComboBox()   # a street office: the station the records come from
+        self.origin.addItem(_("All stations"), None)
+        self.origin.currentIndexChanged.connect(self.reload)
         self.estate.currentIndexChanged.connect(self._estate_changed)
         self.building.currentIndexChanged.connect(self.reload)
         self.category.currentIndexChanged.connect(self.reload)
@@ -342,6 +345,11 @@ class RegisterPage(Page):
         self.count.setObjectName("muted")
         filters.addWidget(self.tabs)
         filters.addSpacing(16)
+        self.origin_label = QLabel(_("Station"))
+        filters.addWidget(self.origin_label)
+        filters.addWidget(self.origin)
+        for widget in (self.origin_label, self.origin):
+            widget.hide()
         for caption, combo in ((_("Estate"), self.estate), (_("Building"), self.building), (_("Care category"), self.category)):
             filters.addWidget(QLabel(caption))
             filters.addWidget(combo)
@@ -386,7 +394,7 @@ class RegisterPage(Page):
     # --- filters and loading ---------------------------------------------------------------------------------
     def filters(self) -> dict:
         return {"estate": self.estate.currentData(), "building": self.building.currentData(),
-                "category": self.category.currentData()}
+                "category": self.category.currentData(), "origin": self.origin.currentData()}
 
     def model(self) -> PagedTableModel:
         return self.models[self.kind]
@@ -404,17 +412,29 @@ class RegisterPage(Page):
         self.reload()
 
     def refresh_estates(self) -> None:
-        self.taskman.db(lambda session: queries.estates(session.conn), self._estates_loaded, owner=self)
+        self.taskman.db(lambda session: (queries.estates(session.conn), queries.stations(session.conn)),
+                        self._estates_loaded, owner=self)
 
     def _estates_loaded(self, outcome: Outcome) -> None:
         if not outcome.ok:
             return
-        self.panel.estates = list(outcome.value)
+        estates, stations = outcome.value
+        chosen = self.origin.currentData()
+        self.origin.blockSignals(True)
+        self.origin.clear()
+        self.origin.addItem(_("All stations"), None)
+        for station_id, name in stations:
+            self.origin.addItem(name, station_id)
+        self.origin.setCurrentIndex(max(self.origin.findData(chosen), 0) if chosen else 0)
+        self.origin.blockSignals(False)
+        for widget in (self.origin_label, self.origin):
+            widget.setVisible(len(stations) > 1)
+        self.panel.estates = list(estates)
         current = self.estate.currentData()
         self.estate.blockSignals(True)
         self.estate.clear()
         self.estate.addItem(_("All estates"), None)
-        for estate in outcome.value:
+        for estate in estates:
             self.estate.addItem(estate, estate)
         self.estate.setCurrentIndex(max(self.estate.findData(current), 0))
         self.estate.blockSignals(False)

@@ -501,14 +501,19 @@ class TicketsPage(Page):
         self.estate.addItem(_("All estates"), None)
         self.assignee = QComboBox()
         self.assignee.addItem(_("Everyone"), None)
+        self.origin = QComboBox()   # a street office: the station the tickets come from
+        self.origin.addItem(_("All stations"), None)
         self.period = QComboBox()
         for days, caption in ((None, _("Any time")), (1, _("Today")), (7, _("Last 7 days")), (30, _("Last 30 days"))):
             self.period.addItem(caption, days)
-        for caption, combo in ((_("Status"), self.status), (_("Kind"), self.kind), (_("Estate"), self.estate),
-                               (_("Assigned to"), self.assignee), (_("Accepted"), self.period)):
-            filters.addWidget(QLabel(caption))
+        self.origin_label = QLabel(_("Station"))
+        for caption, combo in ((_("Status"), self.status), (_("Kind"), self.kind), (self.origin_label, self.origin),
+                               (_("Estate"), self.estate), (_("Assigned to"), self.assignee), (_("Accepted"), self.period)):
+            filters.addWidget(caption if isinstance(caption, QLabel) else QLabel(caption))
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.refresh)
+        for widget in (self.origin_label, self.origin):
+            widget.hide()
         filters.addStretch(1)
         self.summary = QLabel("")
         self.summary.setObjectName("sectionTitle")
@@ -548,8 +553,8 @@ class TicketsPage(Page):
     def activated(self) -> None:
         if not self._started:
             self._started = True
-            self.taskman.db(lambda session: (ticket_store.assignees(session.conn), queries.estates(session.conn)),
-                            self._lists_loaded, owner=self)
+            self.taskman.db(lambda session: (ticket_store.assignees(session.conn), queries.estates(session.conn),
+                                             queries.stations(session.conn)), self._lists_loaded, owner=self)
         self.ticker.start()
         self.refresh()
         self.table.setFocus()
@@ -557,12 +562,18 @@ class TicketsPage(Page):
     def _lists_loaded(self, outcome: Outcome) -> None:
         if not outcome.ok:
             return
-        assignees, estates = outcome.value
+        assignees, estates, stations = outcome.value
         for combo, names in ((self.assignee, assignees), (self.estate, estates)):
             combo.blockSignals(True)
             for name in names:
                 combo.addItem(name, name)
             combo.blockSignals(False)
+        self.origin.blockSignals(True)
+        for station_id, name in stations:
+            self.origin.addItem(name, station_id)
+        self.origin.blockSignals(False)
+        for widget in (self.origin_label, self.origin):
+            widget.setVisible(len(stations) > 1)
 
     def show_filtered(self, *, status: str | None = "open", kind: str | None = None, days: int | None = None) -> None:
         """Set the filters (from the dashboard) and show the list."""
@@ -576,7 +587,7 @@ class TicketsPage(Page):
         days = self.period.currentData()
         now = self.clock()
         return {"status": self.status.currentData(), "kind": self.kind.currentData(), "estate": self.estate.currentData(),
-                "assignee": self.assignee.currentData(),
+                "assignee": self.assignee.currentData(), "origin": self.origin.currentData(),
                 "start": now - timedelta(days=days) if days else None}
 
     def refresh(self) -> None:
