@@ -11,7 +11,11 @@ WINDOW_DEBS := xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 
 # PDF checks in the tests read PDFs back with poppler; screenshots need a virtual screen.
 TEST_DEBS   := $(QT_DEBS) poppler-utils xvfb
 
-.PHONY: run test bench debs clean
+# `make dist`: PyInstaller needs objdump (binutils); the smoke test reads PDFs and opens the window on X.
+DIST_DEBS   := $(QT_DEBS) $(WINDOW_DEBS) binutils poppler-utils xvfb
+DIST_STAMP  := $(VENV)/.installed-dist
+
+.PHONY: run test bench dist debs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +32,17 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/bench.py
+
+$(DIST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dist]'
+	touch $@
+
+# The frozen program in dist/redstation/ (build.spec), then its smoke test without Python on the PATH.
+dist: $(DIST_STAMP)
+	@$(MAKE) --no-print-directory debs DEBS="$(DIST_DEBS)"
+	rm -rf build/redstation dist/redstation
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build --distpath dist build.spec
+	SMOKE_PYTHON=$(BIN)/python sh installer/smoke-test.sh dist/redstation
 
 # Install only the Debian packages that are missing (as root, or through sudo); skipped off Debian.
 debs:

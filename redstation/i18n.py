@@ -4,6 +4,11 @@ Source strings are English; the catalog in resources/translations/<lang>/*.json 
 them to the user's language (Simplified Chinese by default). Mark a string with
 ``_("...")`` where it is shown, or ``N_("...")`` where it is defined and shown later;
 use ``.format`` with named fields, never an f-string, inside a marked string.
+
+The language is chosen once, when this module is first imported (before any window is
+built): the environment variable REDSTATION_LANG if set, else the language saved in the
+user's preferences (the settings page), else Simplified Chinese. A change made in the
+settings page therefore takes effect at the next start.
 """
 
 from __future__ import annotations
@@ -12,10 +17,33 @@ import json
 import os
 from functools import lru_cache
 
+from redstation import preferences
 from redstation.paths import resource_dir
 
 DEFAULT_LANGUAGE = "zh_CN"
-_language = os.environ.get("REDSTATION_LANG", DEFAULT_LANGUAGE)
+# The languages the window offers, each named in itself; "en" shows the English source strings.
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+LANGUAGE_KEY = "language"
+
+
+def saved_language() -> str:
+    """The language saved in the user's preferences, or the default (an unknown one counts as unset)."""
+    saved = preferences.get(LANGUAGE_KEY)
+    return saved if saved in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def save_language(language: str) -> None:
+    """Remember the language for the next start (the running program keeps its language)."""
+    if language not in LANGUAGES:
+        raise ValueError("unknown language {language!r}".format(language=language))
+    preferences.set(LANGUAGE_KEY, language)
+
+
+def startup_language() -> str:
+    return os.environ.get("REDSTATION_LANG") or saved_language()
+
+
+_language = startup_language()
 
 
 @lru_cache(maxsize=None)
@@ -37,11 +65,16 @@ def language() -> str:
 
 
 def _(text: str) -> str:
-    if _language == "en":
-        return text
-    return catalog(_language).get(text) or text
+    return translate(text)
 
 
 def N_(text: str) -> str:
     """Mark a string for translation without translating it yet."""
     return text
+
+
+def translate(marked: str) -> str:
+    """Translate a value marked elsewhere with ``N_()`` (``_()`` itself is for literals only)."""
+    if _language == "en":
+        return marked
+    return catalog(_language).get(marked) or marked

@@ -23,7 +23,6 @@ from redstation.gui import app as gui_app  # noqa: E402
 from redstation.gui.first_run import FirstRunDialog  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
 from redstation.gui.pages.dashboard import LOADING, count_text  # noqa: E402
-from redstation.gui.pages.placeholder import PlaceholderPage  # noqa: E402
 from redstation.gui.tasks import Outcome, TaskCancelled, TaskManager  # noqa: E402
 from redstation.services import station, users  # noqa: E402
 from redstation.services import tickets as ticket_service  # noqa: E402
@@ -296,19 +295,6 @@ def test_ctrl_number_shortcuts_switch_pages(qtbot, window):
         assert window.stack.currentIndex() == index
         assert window.current_page().header.text() == PAGE_HEADERS[index]
         assert window.nav.currentRow() == index
-
-
-def test_placeholders_say_they_are_not_built_and_what_they_will_hold(window):
-    placeholders = [page for page in window.pages if isinstance(page, PlaceholderPage)]
-    assert [page.header.text() for page in placeholders] == PAGE_HEADERS[6:]
-    for page in placeholders:
-        assert page.status.text() == "此页面尚未建成。"
-        assert page.purpose.text().startswith("建成后这里将")
-    assert "Excel" in window.pages[6].purpose.text()
-    settings = window.pages[7]
-    shown = {name: field.text() for name, field in settings.details.items()}
-    assert shown["服务站名称"] == "阳光花园红色物业服务站" and shown["所属社区"] == "阳光社区"
-    assert shown["数据库文件"] == str(window.session.path)
 
 
 def dashboard_numbers(window):

@@ -1,4 +1,9 @@
-"""Start the desktop window: application, shipped font, Qt's Chinese buttons, database, first run, main window."""
+"""Start the desktop window: application, icon, shipped font, Qt's Chinese buttons, database, first run, main
+window, and once after an upgrade the news of the new version.
+
+The language was chosen when ``redstation.i18n`` was imported (the saved preference of the
+settings page, REDSTATION_LANG overriding it), before any widget exists.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from redstation import NAME, __version__
+from redstation import NAME, __version__, upgrade
+from redstation.gui import smoke
+from redstation.gui.about import WhatsNewDialog
 from redstation.gui.first_run import FirstRunDialog
+from redstation.gui.icon import application_icon
 from redstation.gui.main_window import DEFAULT_SIZE, MainWindow, build_main_window
 from redstation.i18n import _, language
 from redstation.paths import default_db_path, font_path
@@ -22,6 +30,19 @@ from redstation.store.db import DatabaseError
 
 log = logging.getLogger(__name__)
 FONT_POINT_SIZE = 10
+DESKTOP_FILE = "redstation"            # installer/redstation.desktop: the task bar finds the icon through it
+WINDOWS_APP_ID = "RedStation.RedStation"
+
+
+def _windows_app_id() -> None:
+    """On Windows, group the windows under our own icon in the task bar (not python's)."""
+    if sys.platform != "win32":
+        return
+    try:
+        import ctypes
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(WINDOWS_APP_ID)
+    except (AttributeError, OSError):
+        log.warning("could not set the Windows application id")
 
 
 def configure_application(app: QApplication) -> None:
@@ -31,6 +52,8 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationName(NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(NAME)
+    app.setWindowIcon(application_icon())
+    app.setDesktopFileName(DESKTOP_FILE)
 
     font_id = QFontDatabase.addApplicationFont(str(font_path()))
     families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
@@ -53,6 +76,7 @@ def configure_application(app: QApplication) -> None:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    _windows_app_id()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     configure_application(app)
     return app
@@ -104,18 +128,37 @@ def show_main_window(window: MainWindow) -> None:
     window.show()
 
 
+def show_whats_new(parent: QWidget | None, *, existing_user: bool) -> WhatsNewDialog | None:
+    """The news of the versions since the one this user last saw, once (None when there is nothing new)."""
+    news = upgrade.pending_news(existing_user=existing_user)
+    try:
+        upgrade.mark_seen()
+    except OSError as exc:  # a read-only data folder: show the news, and again next time
+        log.warning("could not remember the version seen: %s", exc)
+    if not news:
+        return None
+    dialog = WhatsNewDialog(news, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
 def run(db_path: Path | None = None) -> int:
     """The desktop program; returns the exit status."""
     app = create_application()
     path = Path(db_path) if db_path is not None else default_db_path()
+    if smoke.requested():
+        return smoke.run(app, path)
     session = open_database(path)
     if session is None:
         return 1
     try:
+        existing_user = not any(station_service.needs_setup(session))
         if not ensure_setup(session):
             return 0
         window = build_main_window(session)
         show_main_window(window)
+        QTimer.singleShot(0, lambda: show_whats_new(window, existing_user=existing_user))
         status = app.exec()
         window.taskman.shutdown()
         return status

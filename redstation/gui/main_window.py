@@ -7,12 +7,15 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
                                QVBoxLayout, QWidget)
 
+from redstation import NAME, __version__
 from redstation.domain.vocab import ROLES, label
+from redstation.gui.icon import application_icon
 from redstation.gui.pages import Page
 from redstation.gui.pages.dashboard import DashboardPage
+from redstation.gui.pages.exchange import ExchangePage
 from redstation.gui.pages.meetings import MeetingsPage
-from redstation.gui.pages.placeholder import PlaceholderPage
 from redstation.gui.pages.register import ANY_CATEGORY, RegisterPage
+from redstation.gui.pages.settings import SettingsPage
 from redstation.gui.pages.tickets import TicketsPage
 from redstation.gui.pages.visits import VisitsPage
 from redstation.gui.pages.volunteers import VolunteersPage
@@ -45,6 +48,7 @@ class MainWindow(QMainWindow):
         self.taskman = taskman or TaskManager(self, session=session)
         station = session.station()
         self.setWindowTitle(window_title(station["name"] if station else None))
+        self.setWindowIcon(application_icon())
         self.setMinimumSize(MINIMUM_SIZE)
         self.resize(DEFAULT_SIZE)
         self.setStyleSheet(STYLE_SHEET)
@@ -62,6 +66,9 @@ class MainWindow(QMainWindow):
         self.volunteers.data_changed.connect(self.dashboard.refresh)
         self.meetings = MeetingsPage(self.taskman)
         self.meetings.meeting_changed.connect(self.dashboard.refresh)
+        self.exchange = ExchangePage(session, self.taskman)
+        self.exchange.data_changed.connect(self.dashboard.refresh)
+        self.settings = SettingsPage(session)
         self.pages: list[Page] = [
             self.dashboard,
             self.register,
@@ -69,12 +76,8 @@ class MainWindow(QMainWindow):
             self.tickets,
             self.volunteers,
             self.meetings,
-            PlaceholderPage(_("Data exchange"), _(
-                "It will exchange data with other stations and the street office as Excel bundles (export, preview, "
-                "import) and export the ledgers the street office asks for.")),
-            PlaceholderPage(_("Settings"), _(
-                "It will hold the user accounts and roles, backups and restoring them, and the database check."),
-                details=self._station_details(session)),
+            self.exchange,
+            self.settings,
         ]
 
         self.nav = QListWidget()
@@ -128,20 +131,15 @@ class MainWindow(QMainWindow):
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
+        self.version_label = QLabel('<a href="about" style="color: #444444; text-decoration: none;">{name} {version}</a>'
+                                    .format(name=NAME, version=__version__))
+        self.version_label.setToolTip(_("About this program"))
+        self.version_label.linkActivated.connect(lambda _link: self.settings.show_about())
+        self.statusBar().addPermanentWidget(self.version_label)
         self.statusBar().setSizeGripEnabled(True)
 
         self.nav.setCurrentRow(0)
         self.dashboard.refresh()
-
-    @staticmethod
-    def _station_details(session: Session) -> list[tuple[str, str]]:
-        station = session.station()
-        details = []
-        if station is not None:
-            details += [(_("Station name"), station["name"]), (_("Community"), station["community"]),
-                        (_("Street office"), station["street"]), (_("Station code"), station["code"])]
-        details.append((_("Database file"), str(session.path)))
-        return details
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -411,14 +411,23 @@ def record_label(conn: sqlite3.Connection, table: str, row: dict) -> str:
     return str(get("id") or "")
 
 
+def label_of(conn: sqlite3.Connection, table: str, record_id: str) -> str:
+    """``record_label`` of the record as it is here now (the id when there is no such record)."""
+    if table not in records.SYNCED_TABLES:
+        return record_id
+    row = conn.execute("SELECT * FROM {t} WHERE id = ?".format(t=table), (record_id,)).fetchone()
+    return record_label(conn, table, dict(row)) if row else record_id
+
+
 def conflict_list(conn: sqlite3.Connection, *, open_only: bool = True) -> list[dict]:
     """``conflicts()`` with what the page shows: the record's label, the stations' names, the two versions' makers."""
+    from redstation.sync.hlc import parse_version
     names = station_names(conn)
     found = conflicts(conn, open_only=open_only)
     for item in found:
         item["label"] = record_label(conn, item["tbl"], item["current"] or item["loser"])
         item["bundle_station_name"] = names.get(item["bundle_station"], item["bundle_station"])
         item["loser_origin_name"] = names.get(item["loser_origin"], item["loser_origin"])
-        winner_origin = item["winner_version"].split("-", 2)[2] if item["winner_version"].count("-") >= 2 else ""
+        winner_origin = parse_version(item["winner_version"])[2]
         item["winner_origin_name"] = names.get(winner_origin, winner_origin)
     return found

@@ -4,19 +4,29 @@ A RedStation file is marked with ``PRAGMA application_id``; its schema version i
 ``PRAGMA user_version``, the number of the last migration applied. Migrations are the
 numbered ``migrations/NNNN_*.sql`` files, each applied in one transaction and never
 edited once released. A file written by a newer program is refused, never touched.
+
+Before an existing database is migrated (a newer program opening an older station's
+file), a copy of it is written to the backup folder, named with its old schema version;
+if that copy cannot be made, the database is not migrated.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sqlite3
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from redstation import RedStationError
 from redstation.i18n import _
+from redstation.paths import backup_dir
 from redstation.store import search
+
+log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x52535431  # "RST1"
 BUSY_TIMEOUT_MS = 5000
@@ -96,6 +106,8 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = {ms}".format(ms=BUSY_TIMEOUT_MS))
         if migrate and version < SCHEMA_VERSION:
+            if version > 0:  # an existing database of an older program: keep a copy as it was
+                backup_before_migration(conn, path, version)
             _migrate(conn, version)
         if migrate:
             _refresh_search(conn)
@@ -103,6 +115,42 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
         conn.close()
         raise
     return conn
+
+
+def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    """Copy the database (SQLite's online backup) into the backup folder before it is migrated.
+
+    The copy is named after the file and its schema version, e.g.
+    ``redstation-schema1-before-upgrade-20261124-093000.db``; a copy that cannot be written
+    stops the migration with DatabaseError, the database unchanged.
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    partial = None
+    try:
+        folder = backup_dir()
+        target = folder / "{stem}-schema{version}-before-upgrade-{stamp}.db".format(stem=path.stem, version=version,
+                                                                                   stamp=stamp)
+        number = 1
+        while target.exists():
+            number += 1
+            target = folder / "{stem}-schema{version}-before-upgrade-{stamp}-{n}.db".format(
+                stem=path.stem, version=version, stamp=stamp, n=number)
+        partial = target.with_name(target.name + ".partial")
+        copy = sqlite3.connect(partial)
+        try:
+            conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        if partial is not None:
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)
+        raise DatabaseError(_("{path} needs updating to this version of the program, but a backup copy could not be "
+                              "made first ({error}); the database was not changed").format(path=path, error=exc)) from None
+    log.info("backed up %s (schema %d) to %s before migrating it", path, version, target)
+    return target
 
 
 def _statements(sql: str):
@@ -153,6 +201,11 @@ def _refresh_search(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def sqlite_library_version() -> str:
+    """The version of the SQLite library Python was built with (shown in the About dialog)."""
+    return sqlite3.sqlite_version
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

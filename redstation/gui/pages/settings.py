@@ -1,0 +1,147 @@
+"""The 设置 page: a vertical stack of sections (group boxes) in a scroll area.
+
+Today: this station's details, the window's language, and this program (version, data
+folder, About). Later sections (users, backups, the audit log) are added with
+``add_section``, in the order they should appear.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QVBoxLayout, QWidget)
+
+from redstation import NAME, __version__
+from redstation.gui.about import AboutDialog
+from redstation.gui.pages import Page
+from redstation.i18n import LANGUAGES, _, language, save_language, saved_language
+from redstation.paths import backup_dir, data_dir
+from redstation.services.session import Session
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setContentsMargins(16, 18, 16, 14)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setHorizontalSpacing(16)
+    form.setVerticalSpacing(8)
+    return form
+
+
+def _value(text: str) -> QLabel:
+    field = QLabel(text or "—")
+    field.setWordWrap(True)
+    field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return field
+
+
+class SettingsPage(Page):
+    language_saved = Signal(str)   # the language chosen for the next start
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(_("Settings"), parent)
+        container = QWidget()
+        container.setObjectName("settingsSections")
+        self.sections = QVBoxLayout(container)
+        self.sections.setContentsMargins(0, 0, 12, 0)
+        self.sections.setSpacing(16)
+        self.sections.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(container)
+        scroll.setStyleSheet("QScrollArea, QWidget#settingsSections { background: transparent; }")
+        self.body.addWidget(scroll, 1)
+
+        self.station_box = self._station_section(session)
+        self.language_box = self._language_section()
+        self.program_box = self._program_section()
+        for box in (self.station_box, self.language_box, self.program_box):
+            self.add_section(box)
+
+    def add_section(self, box: QGroupBox) -> None:
+        """Append a section below the others (above the stretch that keeps them at the top)."""
+        box.setMaximumWidth(820)
+        self.sections.insertWidget(self.sections.count() - 1, box)
+
+    # --- this station -------------------------------------------------------------------------------------------
+
+    def _station_section(self, session: Session) -> QGroupBox:
+        box = QGroupBox(_("This station"))
+        form = _form(box)
+        station = session.station()
+        details = []
+        if station is not None:
+            details += [(_("Station name"), station["name"]), (_("Community"), station["community"]),
+                        (_("Street office"), station["street"]), (_("Station code"), station["code"])]
+        details.append((_("Database file"), str(session.path)))
+        self.details: dict[str, QLabel] = {}
+        for label, value in details:
+            field = _value(value)
+            self.details[label] = field
+            form.addRow(QLabel(_("{label}:").format(label=label)), field)
+        return box
+
+    # --- language -----------------------------------------------------------------------------------------------
+
+    def _language_section(self) -> QGroupBox:
+        box = QGroupBox(_("Language"))
+        form = _form(box)
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():   # each language named in itself
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(saved_language()))
+        self.language.setMinimumWidth(180)
+        row = QHBoxLayout()
+        row.addWidget(self.language)
+        row.addStretch(1)
+        form.addRow(QLabel(_("Language of the window:")), row)
+        self.language_note = QLabel()
+        self.language_note.setWordWrap(True)
+        form.addRow(self.language_note)
+        self._show_language_note()
+        self.language.currentIndexChanged.connect(self._language_chosen)
+        return box
+
+    def _language_chosen(self, _index: int) -> None:
+        code = self.language.currentData()
+        save_language(code)
+        self._show_language_note()
+        self.language_saved.emit(code)
+
+    def _show_language_note(self) -> None:
+        chosen = self.language.currentData()
+        if chosen == language():
+            self.language_note.setObjectName("muted")
+            self.language_note.setText(_("A change takes effect when RedStation is started again."))
+        else:
+            self.language_note.setObjectName("success")
+            self.language_note.setText(_("Saved. Close RedStation and start it again to see the window in {language}.")
+                                       .format(language=LANGUAGES[chosen]))
+        self.language_note.style().unpolish(self.language_note)
+        self.language_note.style().polish(self.language_note)
+
+    # --- this program -------------------------------------------------------------------------------------------
+
+    def _program_section(self) -> QGroupBox:
+        box = QGroupBox(_("This program"))
+        form = _form(box)
+        self.version = _value("{name} {version}".format(name=NAME, version=__version__))
+        form.addRow(QLabel(_("{label}:").format(label=_("Version"))), self.version)
+        self.data_folder = _value(str(data_dir()))
+        form.addRow(QLabel(_("{label}:").format(label=_("Data folder"))), self.data_folder)
+        self.backup_folder = _value(str(backup_dir()))
+        form.addRow(QLabel(_("{label}:").format(label=_("Backups"))), self.backup_folder)
+        self.about_button = QPushButton(_("About…"))
+        self.about_button.clicked.connect(self.show_about)
+        row = QHBoxLayout()
+        row.addWidget(self.about_button)
+        row.addStretch(1)
+        form.addRow(row)
+        return box
+
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog

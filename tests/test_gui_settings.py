@@ -1,0 +1,190 @@
+"""The 设置 page, the About dialog, the program's icon and version in the window, and the "what is new"
+notice after an upgrade, with real widgets offscreen."""
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QGroupBox  # noqa: E402
+
+import redstation  # noqa: E402
+from redstation import i18n, upgrade  # noqa: E402
+from redstation.gui import app as gui_app  # noqa: E402
+from redstation.gui.about import AboutDialog, WhatsNewDialog  # noqa: E402
+from redstation.gui.main_window import build_main_window  # noqa: E402
+from redstation.gui.pages.settings import SettingsPage  # noqa: E402
+from redstation.services import station, users  # noqa: E402
+from redstation.services.session import Actor, Session  # noqa: E402
+
+LIBRARY_LICENCES = {"Qt, PySide6": "LGPL-3.0", "reportlab": "BSD", "openpyxl": "MIT", "XlsxWriter": "BSD-2-Clause",
+                    "python-calamine": "MIT", "pypinyin": "MIT", "cryptography": "Apache-2.0 / BSD-3-Clause",
+                    "argon2-cffi": "MIT", "platformdirs": "MIT", "defusedxml": "PSF-2.0", "sqlite-utils": "Apache-2.0"}
+
+
+@pytest.fixture
+def gui_session(db_path):
+    with Session.open(db_path, Actor.command_line()) as setup:
+        station.init_station(setup, "阳光花园红色物业服务站", "阳光社区", "幸福街道")
+        users.create_user(setup, "admin", "王建国", "admin", "secret123")
+    session = Session.open(db_path, Actor.command_line())
+    session.actor = users.first_admin(session)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def window(qtbot, gui_session):
+    win = build_main_window(gui_session)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.dashboard.counts is not None, timeout=10_000)
+    yield win
+    win.taskman.shutdown()
+
+
+@pytest.fixture
+def page(qtbot, gui_session):
+    settings = SettingsPage(gui_session)
+    qtbot.addWidget(settings)
+    settings.show()
+    return settings
+
+
+# --- the settings page --------------------------------------------------------------------------------------------
+
+def test_the_settings_page_is_the_eighth_page_with_its_sections(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_page() is window.settings
+    assert window.settings.header.text() == "设置"
+    boxes = [box.title() for box in window.settings.findChildren(QGroupBox)]
+    assert boxes == ["本服务站", "界面语言", "本程序"]
+
+
+def test_this_station_shows_the_station_and_the_database(page, gui_session):
+    shown = {name: field.text() for name, field in page.details.items()}
+    assert shown["服务站名称"] == "阳光花园红色物业服务站" and shown["所属社区"] == "阳光社区"
+    assert shown["所属街道"] == "幸福街道" and shown["服务站代码"]
+    assert shown["数据库文件"] == str(gui_session.path)
+
+
+def test_a_later_section_goes_below_the_others(page):
+    extra = QGroupBox("用户")
+    page.add_section(extra)
+    assert [box.title() for box in page.findChildren(QGroupBox)][-1] == "用户"
+    assert page.sections.indexOf(extra) == 3
+
+
+def test_choosing_english_saves_it_for_the_next_start(qtbot, page, redstation_home, monkeypatch):
+    monkeypatch.delenv("REDSTATION_LANG", raising=False)
+    assert page.language.currentText() == "简体中文"
+    assert page.language_note.text() == "更改在重新启动本程序后生效。"
+    with qtbot.waitSignal(page.language_saved) as saved:
+        page.language.setCurrentIndex(page.language.findData("en"))
+    assert saved.args == ["en"]
+    assert json.loads((redstation_home / "settings.json").read_text(encoding="utf-8"))["language"] == "en"
+    assert i18n.saved_language() == "en" and i18n.startup_language() == "en"
+    assert i18n.language() == "zh_CN"                                   # the running window stays Chinese
+    assert page.language_note.text() == "已保存。请关闭并重新启动本程序，界面语言即改为“English”。"
+    page.language.setCurrentIndex(page.language.findData("zh_CN"))
+    assert i18n.saved_language() == "zh_CN"
+    assert page.language_note.text() == "更改在重新启动本程序后生效。"
+
+
+def test_the_page_starts_with_the_saved_language(qtbot, gui_session):
+    i18n.save_language("en")
+    settings = SettingsPage(gui_session)
+    qtbot.addWidget(settings)
+    assert settings.language.currentData() == "en"
+    assert "启动" in settings.language_note.text()                      # saved, not shown until a restart
+
+
+def test_the_window_in_english(qtbot, gui_session):
+    i18n.set_language("en")
+    try:
+        win = build_main_window(gui_session)
+        qtbot.addWidget(win)
+        assert [page.title for page in win.pages][-1] == "Settings"
+        assert win.settings.language.currentData() == "zh_CN"           # nothing saved yet
+        assert win.settings.language_note.text() == "Saved. Close RedStation and start it again to see the window in 简体中文."
+        win.taskman.shutdown()
+    finally:
+        i18n.set_language("zh_CN")
+
+
+# --- name, version, icon, About --------------------------------------------------------------------------------------
+
+def test_the_window_shows_name_version_and_icon(window):
+    assert not window.windowIcon().isNull()
+    assert "RedStation {v}".format(v=redstation.__version__) in window.version_label.text()
+    assert window.windowTitle() == "阳光花园红色物业服务站 — 红色物业服务站台账系统"
+    assert window.settings.version.text() == "RedStation {v}".format(v=redstation.__version__)
+
+
+def test_the_application_has_the_icon(qapp):
+    gui_app.configure_application(qapp)
+    assert not qapp.windowIcon().isNull()
+    assert {size.width() for size in qapp.windowIcon().availableSizes()} >= {16, 32, 48, 256}
+
+
+def test_the_about_button_opens_the_about_dialog(qtbot, page):
+    qtbot.mouseClick(page.about_button, Qt.MouseButton.LeftButton)
+    dialogs = [w for w in page.findChildren(AboutDialog)]
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    dialogs[0].reject()
+
+
+def test_the_about_dialog_names_the_program_its_version_and_the_licences(qtbot):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "关于 RedStation"
+    assert dialog.title.text() == "红色物业服务站台账系统"
+    assert dialog.name.text() == "RedStation · 版本 {v}".format(v=redstation.__version__)
+    assert "离线台账程序" in dialog.description.text()
+    assert not dialog.logo.pixmap().isNull()
+    rows = {dialog.components.item(r, 0).text(): [dialog.components.item(r, c).text() for c in range(1, 4)]
+            for r in range(dialog.components.rowCount())}
+    for name, licence in LIBRARY_LICENCES.items():
+        version, shown, use = rows[name]
+        assert shown == licence and version != "—" and use, name
+    assert rows["WenQuanYi Micro Hei"][1] == "Apache-2.0，或附字体例外条款的 GPL-3.0+"
+    assert "LGPL" in dialog.lgpl_note.text()
+    text = dialog.font_licence.toPlainText()
+    assert "WenQuanYi" in text and "Apache-2.0" in text and "Font exception" in text
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["组件及许可证", "字体许可证", "GNU LGPL 3.0"]
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in dialog.lgpl.toPlainText()
+
+
+def test_the_version_in_the_status_bar_opens_about(qtbot, window):
+    window.version_label.linkActivated.emit("about")
+    assert window.settings.findChildren(AboutDialog)
+
+
+# --- what is new ----------------------------------------------------------------------------------------------------
+
+def test_what_is_new_shows_once_after_an_upgrade(qtbot, window, monkeypatch):
+    monkeypatch.setattr(upgrade, "NEWS", [(redstation.__version__, "Printed receipts now fit A5."),
+                                          ("0.0.1", "Old news")])
+    upgrade.mark_seen("0.0.1")                                          # the older version ran here before
+    dialog = gui_app.show_whats_new(window, existing_user=True)
+    assert isinstance(dialog, WhatsNewDialog) and dialog.isVisible()
+    assert "Printed receipts now fit A5." in dialog.text.toPlainText()
+    assert "Old news" not in dialog.text.toPlainText()
+    assert dialog.windowTitle() == "更新说明"
+    dialog.accept()
+    assert upgrade.last_seen() == redstation.__version__
+    assert gui_app.show_whats_new(window, existing_user=True) is None   # once per version
+
+
+def test_no_news_on_the_first_start_on_a_pc(window):
+    assert gui_app.show_whats_new(window, existing_user=False) is None
+    assert upgrade.last_seen() == redstation.__version__                # remembered for the next upgrade
+
+
+def test_the_shipped_news_is_translated(qtbot):
+    dialog = WhatsNewDialog(upgrade.news_between(None, redstation.__version__))
+    qtbot.addWidget(dialog)
+    assert "第一个正式版本" in dialog.text.toPlainText()
