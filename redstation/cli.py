@@ -7,6 +7,7 @@ database unchanged); 2 usage error. ``--json`` prints one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sqlite3
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from redstation import NAME, RedStationError, __version__
-from redstation.domain import idnumber, phone
+from redstation.domain import roles
 from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RELATIONS, RESIDENT_STATUSES,
                                      TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
 from redstation.i18n import N_, _
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                       "Without a command it opens the desktop window."))
     parser.add_argument("--version", action="version", version="{name} {version}".format(name=NAME, version=__version__))
     parser.add_argument("--db", type=Path, metavar="PATH", help=_("database file (default: the one in the user's data folder)"))
+    parser.add_argument("--user", metavar="NAME", default=os.environ.get("REDSTATION_USER") or None,
+                        help=_("act as this user account, with its role (password from REDSTATION_PASSWORD or asked); "
+                               "without it, as the computer's user with the station manager's rights"))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     init = commands.add_parser("init", help=_("create the station in a new database"))
@@ -192,8 +196,27 @@ def _add_print_commands(commands) -> None:
     minutes.set_defaults(print=print_minutes)
 
 
+def _password(user: str) -> str:
+    password = os.environ.get("REDSTATION_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise RedStationError(_("Give the password of {user} in REDSTATION_PASSWORD").format(user=user))
+        password = getpass.getpass(_("Password of {user}: ").format(user=user))
+    return password
+
+
 def _open(args, *, create: bool = False) -> Session:
-    return Session.open(args.db, Actor.command_line(), create=create)
+    """The database, acting as ``--user`` (logged in, with that user's role) or as the computer's user."""
+    if not args.user:
+        return Session.open(args.db, Actor.command_line(), create=create)
+    from redstation.services import users
+    session = Session.open(args.db, Actor(None, args.user, ""), create=create)
+    try:
+        users.log_in(session, args.user, _password(args.user))
+    except BaseException:
+        session.close()
+        raise
+    return session
 
 
 def _print_json(obj) -> None:
@@ -236,13 +259,6 @@ def cmd_stats(args) -> int:
     return 0
 
 
-def _masked(kind: str, item: dict) -> dict:
-    """Id numbers and phones are shown masked (PIPL): the last digits identify, the rest stays private."""
-    if kind == "residents":
-        item["id_number"] = idnumber.mask(item["id_number"])
-    if "phone" in item:
-        item["phone"] = phone.mask(item["phone"])
-    return item
 
 
 LIST_COLUMNS = {
@@ -273,16 +289,17 @@ def _cell(kind: str, key: str, value) -> str:
 def cmd_list(args) -> int:
     with _open(args) as session:
         items = queries.list_records(session.conn, args.kind, args.limit)
+        role = session.actor.role
         if args.json:  # streamed, so a street office's 750,000 residents do not sit in memory twice
             sys.stdout.write('{"items": [')
             for n, item in enumerate(items):
-                sys.stdout.write(("," if n else "") + json.dumps(_masked(args.kind, item), ensure_ascii=False))
+                sys.stdout.write(("," if n else "") + json.dumps(roles.shown(role, item), ensure_ascii=False))
             sys.stdout.write("]}\n")
         else:
             columns = LIST_COLUMNS[args.kind]
             print("\t".join(["id"] + [_(title) for _key, title in columns]))
             for item in items:
-                item = _masked(args.kind, item)
+                item = roles.shown(role, item)
                 print("\t".join([item["id"]] + [_cell(args.kind, key, item[key]) for key, _title in columns]))
     return 0
 
@@ -342,7 +359,7 @@ def cmd_import_bundle(args) -> int:
 def cmd_search(args) -> int:
     from redstation.services import search
     with _open(args) as session:
-        results = [_masked("residents", item) for item in search.search(session, args.query, args.limit)]
+        results = search.search(session, args.query, args.limit)  # masked as the user may see them
     if args.json:
         _print_json({"results": results})
     elif not results:

@@ -99,7 +99,9 @@ def test_register_a_resident_as_a_volunteer_from_the_keyboard(qtbot, window, wor
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
     assert dialog.resident["id"] == ids["resident"] and "张长锁" in dialog.chosen.text()
     assert dialog.name.text() == "张长锁" and not dialog.name.isEnabled()
-    assert dialog.focusWidget() is dialog.phone and dialog.phone.text() == "13912345678"
+    assert dialog.focusWidget() is dialog.phone and dialog.phone.text() == ""    # the register's phone, kept masked
+    assert "139****5678" in dialog.phone.placeholderText() and "13912345678" not in dialog.phone.placeholderText()
+    assert dialog.id_number.text() == idnumber.mask(dialog.resident["id_number"])
     qtbot.keyClick(dialog.phone, Qt.Key.Key_Tab)                    # the first skill: 医疗卫生
     assert dialog.focusWidget() is dialog.skill_boxes["health_care"][0]
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Space)

@@ -66,7 +66,7 @@ def add_household(session, room, *people, building="3", phone=""):
 def station_db(tmp_path_factory):
     """阳光服务站: three key households in the round, one visited recently, visits of every kind."""
     path = tmp_path_factory.mktemp("printing") / "station.db"
-    with Session.open(path, Actor(None, "王保安", "guard")) as s:
+    with Session.open(path, Actor(None, "刘站长", "admin")) as s:
         station.init_station(s, "阳光服务站", "阳光社区", "幸福街道")
         zhang = add_household(s, "501", {"name": "张长锁", "birth_date": "1938-05-02", "care_categories": ["elderly_alone", "aged_80"],
                                          "care_notes": "耳背，家中使用燃气灶",
@@ -79,6 +79,7 @@ def station_db(tmp_path_factory):
         sun = add_household(s, "601", {"name": "孙八", "care_categories": ["veteran"]})
         add_household(s, "101", {"name": "钱七"})   # not a key household
         ids = {"zhang": zhang, "li": li, "zhao": zhao, "sun": sun}
+        s.actor = Actor(None, "王保安", "guard")   # the guard logs the round's visits
         log = lambda household, when, **kw: visits.log_visit(s, ids[household], outcome=kw.pop("outcome", "normal"),  # noqa: E731
                                                              visited_at=when, now=kw.pop("now", when), **kw)
         log("li", NOW - 6 * 24 * H - 23 * H, notes="老两口精神很好")                   # empty-nest, every 7 days: due in an hour

@@ -38,15 +38,16 @@ def test_init_needs_a_name_and_a_community(session, name, community):
 
 
 def test_write_stamps_versions_origin_and_audit_names_the_actor(db_path):
-    with Session.open(db_path, Actor("u1", "李窗口", "desk")) as session:
+    with Session.open(db_path, Actor("u1", "李窗口", "admin")) as session:
         station_id = station.init_station(session, "站", "社区")
+        session.actor = Actor("u2", "李窗口", "desk")
         with session.write("household.add", "households") as change:
             hid = change.insert("households", estate="阳光花园", building="3", unit="2", room="304", floor=3)
             change.record_id = hid
         row = session.conn.execute("SELECT * FROM households WHERE id = ?", (hid,)).fetchone()
         assert row["origin"] == station_id and row["version"].endswith(station_id) and row["deleted"] == 0
         last = audit_rows(session)[-1]
-        assert (last["user_id"], last["user_name"], last["action"], last["record_id"]) == ("u1", "李窗口", "household.add", hid)
+        assert (last["user_id"], last["user_name"], last["action"], last["record_id"]) == ("u2", "李窗口", "household.add", hid)
 
 
 def test_versions_increase_with_every_change_even_across_sessions(db_path):

@@ -34,7 +34,6 @@ from redstation.i18n import N_, _
 from redstation.services.session import Session
 
 PROGRESS_EVERY = 1000
-UNMASKING_ROLES = ("admin",)
 
 # Column labels of the ledgers: the import's fields, and a few columns only the export writes.
 LABELS = {**FIELDS, "seq": N_("No."), "age": N_("Age"), "members": N_("Members"), "head": N_("Head of household"),
@@ -183,9 +182,10 @@ def export_ledger(session: Session, out_path: str | Path, *, unmasked: bool = Fa
     anyone else gets a RedStationError. ``progress(done, total)`` and ``cancelled()`` work as in
     ``import_ledger``; a cancelled or failed export leaves no file behind.
     """
-    if unmasked and session.actor.role not in UNMASKING_ROLES:
+    if unmasked and session.actor.role != "admin":
         raise RedStationError(_("Only the station manager may export whole id numbers and phone numbers; "
                                 "export the ledger with them partly hidden instead"))
+    session.require("ledger.export")
     out = Path(out_path)
     station = session.station()
     try:

@@ -47,6 +47,7 @@ def certificate(session: Session, volunteer_id: str, out_path: str | Path, *, st
     day they joined); it ends on ``end`` or the day of printing, whichever comes first.
     Returns {pages, name, activities, hours, start, end}.
     """
+    session.require("print.certificate")
     station = session.require_station()
     person = find_volunteer(session, volunteer_id)
     printed_at = (printed_at or datetime.now()).replace(microsecond=0)

@@ -160,6 +160,7 @@ def _action_row(number: int, action: dict, today) -> list:
 
 def minutes(session: Session, meeting_id: str, out_path: str | Path, *, now: datetime | None = None) -> dict:
     """Print the minutes of a meeting; returns {pages, title, attendees, topics, actions}."""
+    session.require("print.minutes")
     station = session.require_station()
     now = (now or datetime.now()).replace(microsecond=0)
     item = meeting_service.find(session.conn, meeting_id, now)

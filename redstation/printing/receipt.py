@@ -27,6 +27,7 @@ def find_ticket(session: Session, key: str) -> dict:
 
 def receipt(session: Session, ticket_key: str, out_path: str | Path, *, paper: str = "A4") -> dict:
     """Print the receipt of a ticket (its id or number) on A4 or A5; returns {pages, number}."""
+    session.require("print.receipt")
     station = session.require_station()
     item = find_ticket(session, ticket_key)
     accepted = datetime.fromisoformat(item["accepted_at"])

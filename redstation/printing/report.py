@@ -113,6 +113,7 @@ def bar_chart(title: str, names: list[str], values: list[float], width: float, *
 
 def monthly_report(session: Session, month: str, out_path: str | Path, *, now: datetime | None = None) -> dict:
     """Print the month's report; returns {pages, estates, flagged}."""
+    session.require("print.monthly_report")
     station = session.require_station()
     result = evaluation.monthly(session.conn, month, now=now)
     start = datetime.fromisoformat(result["start"])

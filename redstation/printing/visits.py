@@ -122,6 +122,7 @@ def round_sheet(session: Session, out_path: str | Path, *, day: date | None = No
     For today the round is reckoned at ``now``, for another day at 08:00 of that day. An
     empty round still prints a sheet that says so.
     """
+    session.require("print.round_sheet")
     station = session.require_station()
     now = (now or datetime.now()).replace(microsecond=0)
     at = now if day is None or day == now.date() else datetime.combine(day, ROUND_START)
@@ -230,6 +231,7 @@ def visit_log(session: Session, out_path: str | Path, *, start: date | None, end
     {pages, rows, visits, households, anomalies, escalated, late, corrected, voided}: ``rows``
     are all entries printed, the others count only the visits that count.
     """
+    session.require("print.visit_log")
     station = session.require_station()
     now = (now or datetime.now()).replace(microsecond=0)
     start, end = visit_log_period(start, end, now.date())

@@ -14,6 +14,7 @@ import sqlite3
 
 from redstation import RedStationError
 from redstation.domain import register as rules
+from redstation.domain import roles
 from redstation.i18n import _
 from redstation.services.session import Session, Write, check_version
 
@@ -220,3 +221,26 @@ def household_view(conn: sqlite3.Connection, household_id: str) -> dict | None:
         """SELECT id, number, kind, status, summary, accepted_at FROM tickets
            WHERE household_id = ? AND deleted = 0 ORDER BY accepted_at DESC LIMIT ?""", (household_id, RECENT))]
     return item
+
+
+# --- whole id numbers and phones, on record ------------------------------------------------------------------
+
+MIN_REASON = 2
+
+
+def unmask(session: Session, kind: str, record_id: str, reason: str = "") -> dict:
+    """The whole id number and phone of a resident (``kind`` "residents") or a household's phone ("households").
+
+    Allowed to the station manager and the desk; the desk must say why. Each look is an audit
+    entry with the reason (and no number), so the manager can see who looked at whom and why.
+    """
+    reason = " ".join((reason or "").split())
+    if kind not in ("residents", "households"):
+        raise ValueError(kind)
+    with session.write("unmask", kind, record_id, {"reason": reason}):
+        if session.actor.role in roles.UNMASK_NEEDS_REASON and len(reason) < MIN_REASON:
+            raise RedStationError(_("Say why you need the whole numbers; the reason is kept in the audit log"))
+        found = resident(session.conn, record_id) if kind == "residents" else household(session.conn, record_id)
+        if found is None:
+            raise RedStationError(_("The resident does not exist or was deleted"))
+        return {"id_number": found.get("id_number") or "", "phone": found.get("phone") or ""}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from redstation.domain import roles
 from redstation.services.session import Session
 from redstation.store import queries
 from redstation.store import search as index
@@ -33,7 +34,8 @@ def search(session: Session | sqlite3.Connection, text: str | None, limit: int =
     """Residents matching ``text``, best match first, at most ``limit``; empty for a blank query.
 
     Each is a dict: id, name, address, household_id, gender, birth_date, status, phone,
-    id_number, relation (phone and id number unmasked: the caller masks them for display).
+    id_number, relation. Given a session, phone and id number are as its user may see them
+    (masked; no id number for a guard); given a bare connection, as stored.
     """
     conn = session.conn if isinstance(session, Session) else session
     ids = index.find(conn, text, limit)
@@ -41,4 +43,7 @@ def search(session: Session | sqlite3.Connection, text: str | None, limit: int =
         return []
     sql = _RESULT_SQL.format(address=queries.ADDRESS_SQL, marks=", ".join("?" * len(ids)))
     rows = {row["id"]: dict(row) for row in conn.execute(sql, ids)}
-    return [rows[i] for i in ids if i in rows]
+    found = [rows[i] for i in ids if i in rows]
+    if isinstance(session, Session):
+        found = [roles.shown(session.actor.role, item) for item in found]
+    return found

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from redstation import RedStationError
+from redstation.domain import roles
 from redstation.i18n import _
 from redstation.store import db, records, search
 from redstation.store.audit import append as audit_append
@@ -29,7 +30,11 @@ class Actor:
 
     @classmethod
     def command_line(cls) -> "Actor":
-        """The command line acts as the operating-system user until accounts land (issue 9)."""
+        """The command line without ``--user``: the operating-system user, as station manager.
+
+        Whoever can run commands on the computer can read the database file anyway; ``--user``
+        makes the command line act as a named account with that account's role.
+        """
         try:
             login = getpass.getuser()
         except Exception:  # no login name on some service accounts
@@ -72,9 +77,17 @@ class Session:
             raise RedStationError(_("This database has no station yet; create it with 'redstation init' or in the window"))
         return station
 
+    def require(self, action: str) -> None:
+        """Refuse (``roles.NotAllowed``) before any work when the user may not do ``action``.
+
+        For work that makes a file before its audit entry (prints, exports), so that nothing is made.
+        """
+        roles.check(self.actor.role, action)
+
     @contextmanager
     def write(self, action: str, kind: str | None = None, record_id: str | None = None,
               detail: dict | None = None) -> Iterator["Write"]:
+        self.require(action)   # the role's limits hold for the window and the command line alike
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             change = Write(self, action, kind, record_id, dict(detail or {}))

@@ -55,9 +55,12 @@ def first_run(session: Session, *, station_name: str | None, community: str | No
               username: str, display_name: str, password: str) -> str:
     """Create the station (unless it exists) and the first administrator in one transaction.
 
-    Returns the new administrator's user id; the session then acts as that user.
+    Returns the new administrator's user id; the session then acts as that user. Anyone may do
+    this, but only while the database has no station manager yet.
     """
     with session.write("station.first_run", "users") as change:
+        if not needs_setup(session)[1]:
+            raise RedStationError(_("This station already has a station manager; log in"))
         if session.station_id is None:
             _create_station(change, station_name or "", community or "", street or "")
         user_id = users.add_user(change, username, display_name, "admin", password)

@@ -442,11 +442,15 @@ class VolunteerDialog(RecordDialog):
             self.chosen.setText(_("{name}, {address}").format(name=item["name"], address=item.get("address") or "—"))
             self.chosen.setObjectName("sectionTitle")
             self.name.setText(item["name"])
-            self.id_number.setText(item.get("id_number") or "")
+            self.id_number.setText(idnumber.mask(item.get("id_number")))   # the register's, never retyped here
             self.gender.setCurrentIndex(max(self.gender.findData(item.get("gender")), 0))
-            if not keep_phone:
-                self.phone.setText(item.get("phone") or "")
+            if not keep_phone:   # empty keeps the register's phone, which the form shows only masked
+                self.phone.clear()
+                self.phone.setPlaceholderText(_("empty: the resident's phone {phone}").format(
+                    phone=phone.mask(item.get("phone"))) if item.get("phone") else _("mobile or landline with area code"))
         else:
+            if "*" in self.id_number.text():   # the masked number of the resident unlinked: type the person's own
+                self.id_number.clear()
             self.chosen.setText(_("Not a resident of the register: type the person below"))
             self.chosen.setObjectName("muted")
         self.chosen.setStyleSheet("")   # the object name changed: polish again
