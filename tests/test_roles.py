@@ -168,7 +168,7 @@ def test_login_checks_the_password_and_both_outcomes_are_in_the_audit_log(db_pat
         actor = users.log_in(s, "DESK1", PASSWORD)                    # user names ignore case
         assert (actor.name, actor.role, s.actor) == ("李窗口", "desk", actor)
         failed = audit(s, "session.login_failed")
-        assert [f["user_name"] for f in failed] == ["desk1", "nobody"] and "wrong" not in failed[0]["detail"]
+        assert [f["user_name"] for f in failed] == ["desk1", "?"] and "wrong" not in failed[0]["detail"]
         assert audit(s, "session.login")[0]["user_id"] == world["accounts"]["desk"]
 
 

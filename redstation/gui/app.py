@@ -20,11 +20,11 @@ from redstation.gui import smoke
 from redstation.gui.about import WhatsNewDialog
 from redstation.gui.first_run import FirstRunDialog
 from redstation.gui.icon import application_icon
+from redstation.gui.login import Doorman
 from redstation.gui.main_window import DEFAULT_SIZE, MainWindow, build_main_window
 from redstation.i18n import _, language
 from redstation.paths import default_db_path, font_path
 from redstation.services import station as station_service
-from redstation.services import users
 from redstation.services.session import Actor, Session
 from redstation.store.db import DatabaseError
 
@@ -89,26 +89,25 @@ def show_error(title: str, text: str, parent: QWidget | None = None) -> None:
 def open_database(path: Path, parent: QWidget | None = None) -> Session | None:
     """Open (or create) the database; a file that is not ours, or is newer, is shown as an error and left alone."""
     try:
-        return Session.open(path, Actor(None, "window", "viewer"))
+        return Session.open(path, Actor(None, "window", ""))   # nobody, until someone logs in
     except DatabaseError as exc:
         show_error(_("Cannot open the database"),
                    _("{error}\n\nThe file was not changed.").format(error=exc), parent)
         return None
 
 
-def ensure_setup(session: Session, parent: QWidget | None = None) -> bool:
-    """Ask for the station and first administrator if the database lacks them; False if the user cancelled.
+def ensure_setup(session: Session, parent: QWidget | None = None) -> bool | None:
+    """Ask for the station and first administrator if the database lacks them.
 
-    Afterwards the session acts as the first administrator (until the login of a later issue).
+    None if the user cancelled; True if the dialog ran (the session then acts as the new
+    manager: creating the account was their login); False if nothing was missing.
     """
     no_station, no_admin = station_service.needs_setup(session)
-    if no_station or no_admin:
-        dialog = FirstRunDialog(session, ask_station=no_station, parent=parent)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return False
-    admin = users.first_admin(session)
-    if admin is not None:
-        session.actor = admin
+    if not (no_station or no_admin):
+        return False
+    dialog = FirstRunDialog(session, ask_station=no_station, parent=parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
     return True
 
 
@@ -154,13 +153,17 @@ def run(db_path: Path | None = None) -> int:
         return 1
     try:
         existing_user = not any(station_service.needs_setup(session))
-        if not ensure_setup(session):
+        created = ensure_setup(session)
+        if created is None:
             return 0
-        window = build_main_window(session)
-        show_main_window(window)
-        QTimer.singleShot(0, lambda: show_whats_new(window, existing_user=existing_user))
+        doorman = Doorman(session, build_main_window, show_main_window)
+        if created:
+            doorman.open_window()
+        elif not doorman.log_in():
+            return 0
+        QTimer.singleShot(0, lambda: show_whats_new(doorman.window, existing_user=existing_user))
         status = app.exec()
-        window.taskman.shutdown()
+        doorman.window.taskman.shutdown()
         return status
     finally:
         session.close()

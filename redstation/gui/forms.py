@@ -16,15 +16,15 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from redstation import RedStationError
-from redstation.domain import idnumber
+from redstation.domain import idnumber, phone, roles
 from redstation.domain import register as rules
 from redstation.domain.vocab import CARE_CATEGORIES, GENDERS, RELATIONS, RESIDENCE_TYPES, RESIDENT_STATUSES, label
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import _
+from redstation.i18n import N_, _, translate
 from redstation.services import register
 from redstation.services.session import Session
 
@@ -42,6 +42,45 @@ def _combo(vocab: dict[str, str], current: str | None, blank: str | None = None)
     return combo
 
 
+UNMASK_REASONS = (N_("Checking identity for a service"), N_("Calling the resident or family"),
+                  N_("A form for the street office"))
+
+
+class ReasonDialog(QDialog):
+    """Why the whole numbers are needed: a common reason or one typed; kept in the audit log."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Show whole numbers"))
+        self.setModal(True)
+        self.setStyleSheet(STYLE_SHEET)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 14)
+        text = QLabel(_("Why do you need the whole id number and phone? The reason is kept in the audit log, "
+                        "where the station manager can read it."))
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.choice = QComboBox()
+        self.choice.setEditable(True)
+        self.choice.addItems([translate(reason) for reason in UNMASK_REASONS])
+        self.choice.setCurrentText("")
+        self.choice.lineEdit().setPlaceholderText(_("choose or type the reason"))
+        layout.addWidget(self.choice)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("Show"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        for button in buttons.buttons():
+            button.setIcon(QIcon())
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.choice.setFocus()
+
+    def reason(self) -> str:
+        return self.choice.currentText().strip()
+
+
 class RecordDialog(QDialog):
     """A form of labelled fields, a message line and Save/Cancel; subclasses say what the fields are."""
 
@@ -55,6 +94,8 @@ class RecordDialog(QDialog):
         self.result_id: str | None = None
         self.fields: dict[str, QWidget] = {}
         self._order: list[QWidget] = []
+        self.masked: dict[str, QLineEdit] = {}   # numbers shown masked: not sent, so they stay as stored
+        self.unmask_button: QPushButton | None = None
 
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(20, 16, 20, 14)
@@ -109,9 +150,65 @@ class RecordDialog(QDialog):
         elif isinstance(widget, QComboBox):
             widget.currentIndexChanged.connect(self.recheck)
 
+    # --- whole numbers on record -----------------------------------------------------------------------------
+    def hide_numbers(self, kind: str, record_id: str, fields: dict[str, QLineEdit]) -> None:
+        """For a user who must say why (the desk): show ``fields`` masked and read-only, with a button to unmask.
+
+        Unmasking asks for the reason; ``register.unmask`` records it and gives the whole numbers,
+        which the fields then show, editable.
+        """
+        if self.taskman.actor is None or self.taskman.actor.role not in roles.UNMASK_NEEDS_REASON:
+            return
+        for key, widget in fields.items():
+            if widget.text():
+                widget.setText((idnumber.mask if key == "id_number" else phone.mask)(widget.text()))
+                widget.setReadOnly(True)
+                widget.setToolTip(_("Partly hidden; 'Show whole numbers' shows it, and the reason is recorded"))
+                self.masked[key] = widget
+        if not self.masked:
+            return
+        self.unmask_button = QPushButton(_("Show whole numbers…"))
+        self.unmask_button.setAutoDefault(False)
+        self.unmask_button.clicked.connect(lambda: self.ask_reason(kind, record_id))
+        note = QLabel(_("Id number and phone are partly hidden."))
+        note.setObjectName("muted")
+        row = QHBoxLayout()
+        row.addWidget(note, 1)
+        row.addWidget(self.unmask_button)
+        self.form.addRow("", row)
+
+    def ask_reason(self, kind: str, record_id: str) -> "ReasonDialog":
+        dialog = ReasonDialog(self)
+        dialog.accepted.connect(lambda: self._unmask(kind, record_id, dialog.reason()))
+        dialog.open()
+        return dialog
+
+    def _unmask(self, kind: str, record_id: str, reason: str) -> None:
+        self.taskman.db(lambda session: register.unmask(session, kind, record_id, reason), self._unmasked, owner=self)
+
+    def _unmasked(self, outcome: Outcome) -> None:
+        if outcome.error is not None:
+            if not isinstance(outcome.error, RedStationError):
+                raise outcome.error
+            self.show_problem(str(outcome.error))
+            return
+        shown, self.masked = self.masked, {}
+        for key, widget in shown.items():
+            widget.setText(outcome.value.get(key) or "")
+            widget.setReadOnly(False)
+            widget.setToolTip("")
+            widget.textEdited.emit(widget.text())   # as if typed: the form reads and checks it
+        self.unmask_button.setEnabled(False)
+        self.unmask_button.setText(_("Whole numbers shown (recorded)"))
+        self.show_problem("")
+
     # --- checking and saving ---------------------------------------------------------------------------------
     def values(self) -> dict:
         raise NotImplementedError
+
+    def entered(self) -> dict:
+        """``values()`` without the numbers shown masked: those stay as stored."""
+        return {key: value for key, value in self.values().items() if key not in self.masked}
 
     def clean(self, values: dict, saving: bool) -> None:
         """Raise FieldError for the first problem of ``values``; ``saving`` False while the user is still typing."""
@@ -136,7 +233,7 @@ class RecordDialog(QDialog):
     def check(self, saving: bool = False) -> bool:
         """Check what is typed now; show the first problem. True when it can be saved."""
         try:
-            self.clean(self.values(), saving)
+            self.clean(self.entered(), saving)
         except rules.FieldError as exc:
             self.show_problem(str(exc), exc.field)
             return False
@@ -151,7 +248,7 @@ class RecordDialog(QDialog):
             if field is not None:
                 field.setFocus()
             return
-        values = self.values()
+        values = self.entered()
         self.save_button.setEnabled(False)
         self.taskman.db(lambda session: self.save(session, values), self._saved, owner=self)
 
@@ -200,6 +297,8 @@ class HouseholdDialog(RecordDialog):
         self.add_field("phone", _("Household phone"), self.phone)
         self.add_field("visit_interval_hours", _("Own visit interval (hours)"), self.interval)
         self.add_field("notes", _("Notes"), self.notes)
+        if self.current:
+            self.hide_numbers("households", c["id"], {"phone": self.phone})
         self.finish_layout()
 
     def values(self) -> dict:
@@ -290,6 +389,8 @@ class ResidentDialog(RecordDialog):
         self.add_field("notes", _("Notes"), self.notes)
         self._derived = (c.get("birth_date") or "", c.get("gender")) if c.get("id_number") else ("", None)
         self.id_number.textEdited.connect(self._read_id_number)
+        if self.current:
+            self.hide_numbers("residents", c["id"], {"id_number": self.id_number, "phone": self.phone})
         self.finish_layout()
         self._read_id_number()
 
@@ -328,7 +429,7 @@ class ResidentDialog(RecordDialog):
         }
 
     def clean(self, values: dict, saving: bool) -> None:
-        typed = idnumber.normalize(values["id_number"])
+        typed = idnumber.normalize(values.get("id_number", ""))
         if not saving and typed and len(typed) < 18 and len(typed) != 15:
             values = dict(values, id_number="")  # still typing it: the hint counts the characters
         rules.clean_resident(values, self.today())

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from redstation import NAME, __version__
+from redstation.domain import roles
 from redstation.domain.vocab import ROLES, label
 from redstation.gui.icon import application_icon
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, hide_what_is_not_allowed
 from redstation.gui.pages.dashboard import DashboardPage
 from redstation.gui.pages.exchange import ExchangePage
 from redstation.gui.pages.meetings import MeetingsPage
@@ -26,7 +27,6 @@ from redstation.i18n import _
 from redstation.services.session import Session
 
 NAV_WIDTH = 204
-VOLUNTEERS_PAGE, MEETINGS_PAGE = 4, 5   # places in the navigation
 MINIMUM_SIZE = QSize(1024, 640)
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -42,6 +42,11 @@ def window_title(station_name: str | None) -> str:
 
 
 class MainWindow(QMainWindow):
+    """The pages the user's role may see (``roles.PAGES``); locking and switching users are the Doorman's."""
+
+    lock_requested = Signal()
+    switch_requested = Signal()
+
     def __init__(self, session: Session, taskman: TaskManager | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
@@ -53,32 +58,30 @@ class MainWindow(QMainWindow):
         self.resize(DEFAULT_SIZE)
         self.setStyleSheet(STYLE_SHEET)
 
-        self.dashboard = DashboardPage(session, self.taskman)
-        self.register = RegisterPage(session, self.taskman)
-        self.visits = VisitsPage(self.taskman)
-        self.tickets = TicketsPage(self.taskman)
-        self.tickets.ticket_changed.connect(self.dashboard.refresh)
-        self.dashboard.open_list.connect(self.drill_down)
-        self.register.panel.ticket_requested.connect(self.new_ticket_for)
-        self.register.panel.visits_requested.connect(self.show_visits_of)
-        self.visits.visit_logged.connect(self.dashboard.refresh)
-        self.volunteers = VolunteersPage(self.taskman)
-        self.volunteers.data_changed.connect(self.dashboard.refresh)
-        self.meetings = MeetingsPage(self.taskman)
-        self.meetings.meeting_changed.connect(self.dashboard.refresh)
-        self.exchange = ExchangePage(session, self.taskman)
-        self.exchange.data_changed.connect(self.dashboard.refresh)
-        self.settings = SettingsPage(session)
-        self.pages: list[Page] = [
-            self.dashboard,
-            self.register,
-            self.visits,
-            self.tickets,
-            self.volunteers,
-            self.meetings,
-            self.exchange,
-            self.settings,
-        ]
+        may = roles.PAGES.get(session.actor.role, ("settings",))  # the services refuse the rest anyway
+        self.dashboard = DashboardPage(session, self.taskman) if "dashboard" in may else None
+        self.register = RegisterPage(session, self.taskman) if "register" in may else None
+        self.visits = VisitsPage(self.taskman) if "visits" in may else None
+        self.tickets = TicketsPage(self.taskman) if "tickets" in may else None
+        self.volunteers = VolunteersPage(self.taskman) if "volunteers" in may else None
+        self.meetings = MeetingsPage(self.taskman) if "meetings" in may else None
+        self.exchange = ExchangePage(session, self.taskman) if "exchange" in may else None
+        self.settings = SettingsPage(session, self.taskman)
+        self.pages: list[Page] = [page for page in (self.dashboard, self.register, self.visits, self.tickets,
+                                                    self.volunteers, self.meetings, self.exchange, self.settings)
+                                  if page is not None]
+        refresh = self.refresh_dashboard
+        if self.dashboard is not None:
+            self.dashboard.open_list.connect(self.drill_down)
+        if self.tickets is not None:
+            self.tickets.ticket_changed.connect(refresh)
+        if self.register is not None:
+            self.register.panel.ticket_requested.connect(self.new_ticket_for)
+            self.register.panel.visits_requested.connect(self.show_visits_of)
+        for page, signal in ((self.visits, "visit_logged"), (self.volunteers, "data_changed"),
+                             (self.meetings, "meeting_changed"), (self.exchange, "data_changed")):
+            if page is not None:
+                getattr(page, signal).connect(refresh)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -108,7 +111,9 @@ class MainWindow(QMainWindow):
         central = QWidget()
         self.search = SearchBox(self.taskman, central)
         self.search.chosen.connect(self.show_resident)
+        self.search.setVisible(self.register is not None)   # a guard finds households on the visits page
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock_requested.emit)
         top = QHBoxLayout()
         top.setContentsMargins(28, 12, 28, 0)
         top.addWidget(self.search, 3)
@@ -127,9 +132,15 @@ class MainWindow(QMainWindow):
 
         actor = session.actor
         self.user_label = QLabel(_("User: {name} ({role})").format(name=actor.name, role=label(ROLES, actor.role)))
+        self.switch_label = QLabel('<a href="switch">{switch}</a> · <a href="lock">{lock}</a>'.format(
+            switch=_("Switch user"), lock=_("Lock (Ctrl+L)")))
+        self.switch_label.setToolTip(_("Leave the window to another user, or lock it while you are away"))
+        self.switch_label.linkActivated.connect(
+            lambda link: (self.switch_requested if link == "switch" else self.lock_requested).emit())
         self.db_label = QLabel(_("Database: {path}").format(path=session.path))
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addWidget(self.user_label)
+        self.statusBar().addWidget(self.switch_label)
         self.statusBar().addPermanentWidget(self.db_label)
         self.version_label = QLabel('<a href="about" style="color: #444444; text-decoration: none;">{name} {version}</a>'
                                     .format(name=NAME, version=__version__))
@@ -138,8 +149,20 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.version_label)
         self.statusBar().setSizeGripEnabled(True)
 
+        hide_what_is_not_allowed(self, actor.role)
         self.nav.setCurrentRow(0)
-        self.dashboard.refresh()
+        self.refresh_dashboard()
+
+    def refresh_dashboard(self) -> None:
+        if self.dashboard is not None:
+            self.dashboard.refresh()
+
+    def open_page(self, page: Page | None) -> bool:
+        """Show ``page``; False when this user has no such page."""
+        if page is None:
+            return False
+        self.show_page(self.pages.index(page))
+        return True
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -147,43 +170,43 @@ class MainWindow(QMainWindow):
 
     def show_resident(self, household_id: str, resident_id: str) -> None:
         """Open a resident's household on the register page (from the search box)."""
-        self.show_page(self.pages.index(self.register))
-        self.register.show_household(household_id, resident_id)
+        if self.open_page(self.register):
+            self.register.show_household(household_id, resident_id)
 
     def drill_down(self, key: str, detail=None) -> None:
         """Open the list behind a figure of the dashboard."""
         if key in ("visits_overdue", "visits_due"):
-            self.show_page(self.pages.index(self.visits))
-            self.visits.show_round()
+            if self.open_page(self.visits):
+                self.visits.show_round()
         elif key in ("visits", "coverage"):
-            self.show_page(self.pages.index(self.visits))
-            self.visits.show_period("week" if key == "visits" else "month")
+            if self.open_page(self.visits):
+                self.visits.show_period("week" if key == "visits" else "month")
         elif key in ("tickets_open", "tickets_late", "tickets", "resolve", "tickets_kind"):
-            self.show_page(self.pages.index(self.tickets))
-            self.tickets.show_filtered(status="open" if key in ("tickets_open", "tickets_late") else None,
-                                       kind=detail if key == "tickets_kind" else None,
-                                       days=None if key in ("tickets_open", "tickets_late", "tickets") else 30)
+            if self.open_page(self.tickets):
+                self.tickets.show_filtered(status="open" if key in ("tickets_open", "tickets_late") else None,
+                                           kind=detail if key == "tickets_kind" else None,
+                                           days=None if key in ("tickets_open", "tickets_late", "tickets") else 30)
         elif key in ("households", "residents", "key_households"):
-            self.show_page(self.pages.index(self.register))
-            self.register.show_list("residents" if key == "residents" else "households",
-                                    category=ANY_CATEGORY if key == "key_households" else None)
+            if self.open_page(self.register):
+                self.register.show_list("residents" if key == "residents" else "households",
+                                        category=ANY_CATEGORY if key == "key_households" else None)
         elif key in ("volunteers", "activities", "hours"):
-            self.show_page(VOLUNTEERS_PAGE)
-            self.volunteers.show_tab("activities" if key == "activities" else "volunteers")
+            if self.open_page(self.volunteers):
+                self.volunteers.show_tab("activities" if key == "activities" else "volunteers")
         elif key == "meetings":
-            self.show_page(MEETINGS_PAGE)
+            self.open_page(self.meetings)
         elif key == "satisfaction":
             self.dashboard.open_surveys()
 
     def new_ticket_for(self, resident: dict) -> None:
         """Accept a ticket for a resident (from the register's household view)."""
-        self.show_page(self.pages.index(self.tickets))
-        self.tickets.new_ticket(resident)
+        if self.open_page(self.tickets):
+            self.tickets.new_ticket(resident)
 
     def show_visits_of(self, household: dict) -> None:
         """The visit history of one household (from the register's household view)."""
-        self.show_page(self.pages.index(self.visits))
-        self.visits.show_history(household)
+        if self.open_page(self.visits):
+            self.visits.show_history(household)
 
     def show_page(self, index: int) -> None:
         if 0 <= index < len(self.pages):

@@ -75,7 +75,8 @@ def log_in(session: Session, username: str, password: str) -> Actor:
         except (VerificationError, InvalidHashError):
             ok = False
     if not ok:
-        session.actor = Actor(None, username or "?", "")
+        # the name typed only if it is an account's: a password typed into the name field stays out of the log
+        session.actor = Actor(None, row["username"] if row is not None else "?", "")
         with session.write("session.login_failed", "users", row["id"] if row is not None else None):
             pass
         raise LoginFailed(_("Wrong user name or password"))

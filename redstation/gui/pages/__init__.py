@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from redstation.domain import roles
+
 
 class Page(QWidget):
     """A page of the main window: a header line with the page's title, then the page's body.
@@ -38,3 +40,17 @@ class Page(QWidget):
 
     def activated(self) -> None:
         """Called when the page is shown in the main window; override to refresh."""
+
+
+def needs(action: str, *buttons: QWidget) -> None:
+    """Mark ``buttons`` as doing ``action``: the main window hides them from a user whose role may not."""
+    for button in buttons:
+        button.setProperty("needs", action)
+
+
+def hide_what_is_not_allowed(root: QWidget, role: str) -> None:
+    """Hide the buttons under ``root`` marked with ``needs`` that ``role`` may not use (the services refuse anyway)."""
+    for widget in root.findChildren(QWidget):
+        action = widget.property("needs")
+        if action and not roles.allowed(role, action):
+            widget.hide()

@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from redstation.domain.vocab import TICKET_KINDS, label
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.surveys import SurveysDialog
 from redstation.gui.tasks import Outcome, Task, TaskManager
@@ -165,9 +165,11 @@ class DashboardPage(Page):
         self.refresh_button.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.refresh_button.clicked.connect(self.refresh)
         self.report_button = QPushButton(_("Monthly report…"))
+        needs("print.monthly_report", self.report_button)
         self.report_button.setToolTip(_("Print this month's evaluation report for the street office"))
         self.report_button.clicked.connect(self.print_report)
         self.surveys_button = QPushButton(_("Satisfaction surveys…"))
+        needs("survey.answer", self.surveys_button)
         self.surveys_button.clicked.connect(self.open_surveys)
         self.print_job = None
         self.surveys_dialog: SurveysDialog | None = None

@@ -25,7 +25,7 @@ from redstation.domain.vocab import (MEETING_KINDS, MEETING_PARTIES, TICKET_KIND
                                      label)
 from redstation.gui.forms import RecordDialog
 from redstation.gui.models import Column, ListTableModel
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.tasks import Outcome, TaskManager
@@ -697,12 +697,15 @@ class MeetingPanel(QWidget):
         layout.addWidget(self.facts)
         row = QHBoxLayout()
         self.edit_button = QPushButton(_("Edit meeting…"))
+        needs("meeting.update", self.edit_button)
         self.edit_button.setToolTip(_("Kind, title, time, place, host and recorder (F2)"))
         self.edit_button.clicked.connect(self.edit_meeting)
         self.print_button = QPushButton(_("Print minutes…"))
+        needs("print.minutes", self.print_button)
         self.print_button.setToolTip(_("The minutes with signature lines, in a print preview (Ctrl+P)"))
         self.print_button.clicked.connect(lambda: self.print_minutes())
         self.delete_button = QPushButton(_("Delete meeting…"))
+        needs("meeting.delete", self.delete_button)
         self.delete_button.setToolTip(_("For a meeting recorded by mistake; tickets it opened stay"))
         self.delete_button.clicked.connect(lambda: self.delete_meeting())
         for button in (self.edit_button, self.print_button, self.delete_button):
@@ -728,6 +731,7 @@ class MeetingPanel(QWidget):
         self.ticket_kind = numbered_combo(TICKET_KINDS, "repair")
         self.ticket_severity = numbered_combo(TICKET_SEVERITIES, "major")
         self.ticket_button = QPushButton(_("Turn into a ticket"))
+        needs("meeting.action_ticket", self.ticket_button)
         self.ticket_button.setAutoDefault(False)
         self.ticket_button.setToolTip(_("Open a ticket for the chosen action: source round-table meeting, the action as "
                                         "its matter, linked to this meeting"))
@@ -996,6 +1000,7 @@ class MeetingsPage(Page):
         self.dialog: MeetingDialog | None = None
 
         self.new_button = QPushButton(_("Record a meeting"))
+        needs("meeting.create", self.new_button)
         self.new_button.setToolTip(_("Record a round-table or joint meeting (Ctrl+N)"))
         self.new_button.clicked.connect(lambda: self.new_meeting())
         self.header_row.addWidget(self.new_button)

@@ -22,7 +22,7 @@ from redstation.domain.vocab import (CARE_CATEGORIES, GENDERS, RELATIONS, RESIDE
 from redstation.gui.forms import HouseholdDialog, ResidentDialog
 from redstation.gui.ledger import ExportLedgerDialog, ImportLedgerDialog
 from redstation.gui.models import Column, PagedTableModel
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.tasks import Outcome, TaskManager
 from redstation.i18n import _
 from redstation.services import register
@@ -97,13 +97,18 @@ class HouseholdPanel(QWidget):
 
         buttons = QHBoxLayout()
         self.edit_household_button = QPushButton(_("Edit household"))
+        needs("household.update", self.edit_household_button)
         self.add_member_button = QPushButton(_("Add member"))
+        needs("resident.create", self.add_member_button)
         self.edit_member_button = QPushButton(_("Edit member"))
+        needs("resident.update", self.edit_member_button)
         self.remove_member_button = QPushButton(_("Remove member"))
+        needs("resident.delete", self.remove_member_button)
         self.visits_button = QPushButton(_("Visit history"))
         self.visits_button.clicked.connect(
             lambda: self.view and self.visits_requested.emit({"id": self.view["id"], "address": self.view["address"]}))
         self.ticket_button = QPushButton(_("New ticket"))
+        needs("ticket.accept", self.ticket_button)
         self.ticket_button.setToolTip(_("Accept a ticket for the chosen member"))
         self.ticket_button.clicked.connect(self._ticket_for_member)
         member_buttons = QHBoxLayout()
@@ -305,14 +310,17 @@ class RegisterPage(Page):
         self.kind = "households"
 
         self.new_button = QPushButton(_("New household"))
+        needs("household.create", self.new_button)
         self.new_button.setToolTip(_("Register a new household (Ctrl+N)"))
         self.new_button.clicked.connect(self.new_household)
         shortcut = QShortcut(QKeySequence("Ctrl+N"), self, self.new_household)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # each page's own Ctrl+N
         self.import_button = QPushButton(_("Import ledger…"))
+        needs("ledger.import", self.import_button)
         self.import_button.setToolTip(_("Load the residents of an Excel ledger"))
         self.import_button.clicked.connect(self.import_ledger)
         self.export_button = QPushButton(_("Export ledger…"))
+        needs("ledger.export", self.export_button)
         self.export_button.setToolTip(_("Write households and residents to an Excel workbook for the street office"))
         self.export_button.clicked.connect(self.export_ledger)
         for button in (self.import_button, self.export_button, self.new_button):

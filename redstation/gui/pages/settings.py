@@ -1,8 +1,7 @@
 """The 设置 page: a vertical stack of sections (group boxes) in a scroll area.
 
-Today: this station's details, the window's language, and this program (version, data
-folder, About). Later sections (users, backups, the audit log) are added with
-``add_section``, in the order they should appear.
+This station's details, the user's own account, the station's accounts (manager only),
+the window's language, and this program (version, data folder, About).
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 from redstation import NAME, __version__
 from redstation.gui.about import AboutDialog
 from redstation.gui.pages import Page
+from redstation.gui.tasks import TaskManager
+from redstation.gui.users import AccountSection, UsersSection
 from redstation.i18n import LANGUAGES, _, language, save_language, saved_language
 from redstation.paths import backup_dir, data_dir
 from redstation.services.session import Session
@@ -38,7 +39,7 @@ def _value(text: str) -> QLabel:
 class SettingsPage(Page):
     language_saved = Signal(str)   # the language chosen for the next start
 
-    def __init__(self, session: Session, parent: QWidget | None = None):
+    def __init__(self, session: Session, taskman: TaskManager | None = None, parent: QWidget | None = None):
         super().__init__(_("Settings"), parent)
         container = QWidget()
         container.setObjectName("settingsSections")
@@ -56,8 +57,12 @@ class SettingsPage(Page):
         self.station_box = self._station_section(session)
         self.language_box = self._language_section()
         self.program_box = self._program_section()
-        for box in (self.station_box, self.language_box, self.program_box):
-            self.add_section(box)
+        self.account_box = AccountSection(taskman) if taskman is not None else None
+        manager = taskman is not None and taskman.actor.role == "admin"
+        self.users_box = UsersSection(taskman) if manager else None
+        for box in (self.station_box, self.account_box, self.users_box, self.language_box, self.program_box):
+            if box is not None:
+                self.add_section(box)
 
     def add_section(self, box: QGroupBox) -> None:
         """Append a section below the others (above the stretch that keeps them at the top)."""

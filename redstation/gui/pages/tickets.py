@@ -26,7 +26,7 @@ from redstation.domain import phone, response5341
 from redstation.domain.vocab import (RATINGS, TICKET_ACTIONS, TICKET_KINDS, TICKET_SEVERITIES, TICKET_SOURCES,
                                      TICKET_STATUSES, label)
 from redstation.gui.models import Column, ListTableModel
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
@@ -482,6 +482,7 @@ class TicketsPage(Page):
         self.intake_dialog: IntakeDialog | None = None
 
         self.new_button = QPushButton(_("Accept a ticket"))
+        needs("ticket.accept", self.new_button)
         self.new_button.setToolTip(_("Accept a new ticket at the window (Ctrl+N)"))
         self.new_button.clicked.connect(lambda: self.new_ticket())
         shortcut = QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.new_ticket())

@@ -23,7 +23,7 @@ from redstation.domain.schedule import OVERDUE
 from redstation.domain.vocab import (CARE_CATEGORIES, TICKET_KINDS, TICKET_SEVERITIES, VISIT_HANDLINGS, VISIT_OUTCOMES,
                                      label)
 from redstation.gui.models import Column, ListTableModel, PagedTableModel
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.pages.register import age, categories_text
 from redstation.gui.printing import print_document
 from redstation.gui.style import STYLE_SHEET
@@ -404,14 +404,18 @@ class VisitsPage(Page):
         self._started = False
 
         self.log_button = QPushButton(_("Log visit"))
+        needs("visit.log", self.log_button)
         self.log_button.setToolTip(_("Log a visit at the chosen household (Enter)"))
         self.log_button.clicked.connect(self.log_selected)
         self.intervals_button = QPushButton(_("Visit intervals…"))
+        needs("visits.intervals", self.intervals_button)
         self.intervals_button.clicked.connect(self.edit_intervals)
         self.sheet_button = QPushButton(_("Print round sheet…"))
+        needs("print.round_sheet", self.sheet_button)
         self.sheet_button.setToolTip(_("The households due now, for a round on paper"))
         self.sheet_button.clicked.connect(self.print_round_sheet)
         self.log_print_button = QPushButton(_("Print visit log…"))
+        needs("print.visit_log", self.log_print_button)
         self.log_print_button.setToolTip(_("The visits of the period (and household) shown on the history tab"))
         self.log_print_button.clicked.connect(self.print_visit_log)
         for button in (self.intervals_button, self.sheet_button, self.log_print_button, self.log_button):
@@ -483,6 +487,7 @@ class VisitsPage(Page):
         filters.addWidget(self.household_label)
         filters.addWidget(self.clear_household)
         self.correct_button = QPushButton(_("Correct…"))
+        needs("visit.correct", self.correct_button)
         self.correct_button.setToolTip(_("Enter a correction of the chosen visit; the visit itself stays on record"))
         self.correct_button.clicked.connect(self.correct_selected)
         filters.addStretch(1)

@@ -36,7 +36,7 @@ from redstation.domain import register as rules
 from redstation.domain.vocab import ACTIVITY_KINDS, GENDERS, SKILLS, label
 from redstation.gui.forms import RecordDialog
 from redstation.gui.models import Column, ListTableModel
-from redstation.gui.pages import Page
+from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
@@ -1121,10 +1121,13 @@ class VolunteersPage(Page):
         self._typed.timeout.connect(self.refresh)
 
         self.new_volunteer_button = QPushButton(_("Register a volunteer"))
+        needs("volunteer.create", self.new_volunteer_button)
         self.new_volunteer_button.clicked.connect(lambda: self.new_volunteer())
         self.new_activity_button = QPushButton(_("New activity"))
+        needs("activity.create", self.new_activity_button)
         self.new_activity_button.clicked.connect(lambda: self.new_activity())
         self.new_team_button = QPushButton(_("New team"))
+        needs("team.create", self.new_team_button)
         self.new_team_button.clicked.connect(lambda: self.new_team())
         for button in (self.new_team_button, self.new_activity_button, self.new_volunteer_button):
             button.setToolTip(_("Ctrl+N on its tab"))
