@@ -7,8 +7,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QGroupBox  # noqa: E402
 
+from redstation.gui.audit_log import AuditLogDialog  # noqa: E402
 from redstation.gui.forms import ResidentDialog  # noqa: E402
 from redstation.gui.login import Doorman, LoginDialog  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
@@ -270,3 +271,18 @@ def test_everyone_changes_their_own_password(qtbot, session):
         assert users.log_in(other, "guard1", "xinmima9").name == "赵卫东"
     taskman.shutdown()
     QApplication.processEvents()
+
+
+def test_the_manager_opens_the_audit_log_from_the_settings_page(qtbot, doorman):
+    window = start(qtbot, doorman, "admin")
+    window.show_page(window.pages.index(window.settings))
+    window.settings.audit_button.click()
+    dialog = window.settings.findChild(AuditLogDialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=WAIT_MS)
+    assert dialog.isVisible() and dialog.windowTitle() == "审计日志"
+
+
+def test_the_desk_has_no_audit_log_and_no_accounts(qtbot, doorman):
+    window = start(qtbot, doorman, "desk1")
+    boxes = [box.title() for box in window.settings.findChildren(QGroupBox)]
+    assert "审计日志" not in boxes and "用户" not in boxes and "我的账号" in boxes

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 
 from redstation import NAME, __version__
 from redstation.gui.about import AboutDialog
+from redstation.gui.audit_log import AuditLogDialog
 from redstation.gui.pages import Page
 from redstation.gui.tasks import TaskManager
 from redstation.gui.users import AccountSection, UsersSection
@@ -41,6 +42,7 @@ class SettingsPage(Page):
 
     def __init__(self, session: Session, taskman: TaskManager | None = None, parent: QWidget | None = None):
         super().__init__(_("Settings"), parent)
+        self.taskman = taskman
         container = QWidget()
         container.setObjectName("settingsSections")
         self.sections = QVBoxLayout(container)
@@ -60,7 +62,9 @@ class SettingsPage(Page):
         self.account_box = AccountSection(taskman) if taskman is not None else None
         manager = taskman is not None and taskman.actor.role == "admin"
         self.users_box = UsersSection(taskman) if manager else None
-        for box in (self.station_box, self.account_box, self.users_box, self.language_box, self.program_box):
+        self.audit_box = self._audit_section() if manager else None
+        for box in (self.station_box, self.account_box, self.users_box, self.audit_box, self.language_box,
+                    self.program_box):
             if box is not None:
                 self.add_section(box)
 
@@ -86,6 +90,31 @@ class SettingsPage(Page):
             self.details[label] = field
             form.addRow(QLabel(_("{label}:").format(label=label)), field)
         return box
+
+    # --- the audit log (the manager's) ----------------------------------------------------------------------------
+
+    def _audit_section(self) -> QGroupBox:
+        box = QGroupBox(_("Audit log"))
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(16, 18, 16, 14)
+        text = QLabel(_("Every change, login, failed login, look at whole numbers, export, print and import, "
+                        "with who and when. Entries cannot be changed; a removed or altered one is reported."))
+        text.setWordWrap(True)
+        text.setObjectName("muted")
+        layout.addWidget(text)
+        self.audit_button = QPushButton(_("Open the audit log…"))
+        self.audit_button.clicked.connect(self.show_audit_log)
+        row = QHBoxLayout()
+        row.addWidget(self.audit_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return box
+
+    def show_audit_log(self) -> AuditLogDialog:
+        dialog = AuditLogDialog(self.taskman, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # --- language -----------------------------------------------------------------------------------------------
 
