@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from redstation import RedStationError
 from redstation.domain import idnumber, phone
-from redstation.domain.vocab import ROLES, label
+from redstation.domain.vocab import ACTIONS, ROLES, label
 from redstation.i18n import _
 
 # Logging in and out, automatic backups, one's own password, and setting up a database without a manager yet
@@ -53,7 +53,7 @@ def allowed(role: str, action: str) -> bool:
 def check(role: str, action: str) -> None:
     if not allowed(role, action):
         raise NotAllowed(_("A {role} may not do this ({action}); ask the station manager").format(
-            role=label(ROLES, role), action=action))
+            role=label(ROLES, role) if role else _("user who is not logged in"), action=label(ACTIONS, action)))
 
 
 def shown(role: str, item: dict, *, unmasked: bool = False) -> dict:
