@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,82 @@ def log_dir() -> Path:
     folder = data_dir() / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# File systems of another computer (Linux /proc/mounts names): SQLite's locking is not safe over them.
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "sshfs", "fuse.sshfs", "afs", "ncpfs", "9p", "ceph", "glusterfs",
+    "fuse.glusterfs", "davfs", "fuse.davfs2", "fuse.rclone", "fuse.s3fs", "lustre",
+})
+DRIVE_REMOTE = 4  # GetDriveTypeW: a mapped network drive
+
+
+def _platform() -> str:
+    return sys.platform
+
+
+def _linux_mounts() -> str:
+    with open("/proc/mounts", encoding="utf-8", errors="replace") as mounts:
+        return mounts.read()
+
+
+def _windows_drive_type(root: str) -> int:
+    import ctypes
+    return ctypes.windll.kernel32.GetDriveTypeW(root)
+
+
+def _unescape_mount(text: str) -> str:
+    """/proc/mounts writes a space in a mount point as \\040 (octal)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
+
+
+def _windows_network(text: str) -> bool:
+    if sys.platform == "win32":  # a relative path is on the drive of the current folder
+        text = os.path.abspath(text)
+    text = text.replace("/", "\\")
+    if text.upper().startswith("\\\\?\\UNC\\"):
+        return True
+    if text.startswith("\\\\?\\") or text.startswith("\\\\.\\"):  # a long local path, a device
+        text = text[4:]
+    elif text.startswith("\\\\"):  # \\server\share
+        return True
+    if len(text) >= 2 and text[1] == ":" and text[0].isalpha():
+        try:
+            return _windows_drive_type(text[0].upper() + ":\\") == DRIVE_REMOTE
+        except (AttributeError, OSError):
+            return False
+    return False
+
+
+def _linux_network(path: Path) -> bool:
+    try:
+        where = str(path.resolve())
+        mounts = _linux_mounts()
+    except OSError:
+        return False
+    best, best_type = "", ""
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = _unescape_mount(parts[1])
+        inside = where == point or where.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, best_type = point, parts[2]
+    return best_type in NETWORK_FILESYSTEMS
+
+
+def is_network_path(path: str | Path) -> bool:
+    """Whether ``path`` lies on another computer's disk: a Windows share (``\\\\server\\share``), a mapped
+    network drive, or (Linux) an NFS, SMB/CIFS or SSHFS mount. A database must not live there: SQLite's
+    locking over a network is not reliable, and a dropped connection in the middle of a write damages the file.
+    """
+    platform = _platform()
+    if platform == "win32":
+        return _windows_network(str(path))
+    if platform.startswith("linux"):
+        return _linux_network(Path(path))
+    return False
 
 
 def resource_dir() -> Path:

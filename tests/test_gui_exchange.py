@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from redstation.domain.vocab import TICKET_STATUSES, label  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
 from redstation.gui.pages.exchange import ExchangePage, compared_fields, value_text  # noqa: E402
+from redstation.gui.tasks import TaskManager  # noqa: E402
 from redstation.services import demo, exchange, station, users  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
 
@@ -51,15 +52,25 @@ def households_from(path, origin):
 
 
 def open_window(qtbot, path, role="admin"):
+    """The main window on the page, as the station manager; another role (whose window has no such page) gets
+    the page alone, to show that it stays read-only for them."""
     session = Session.open(path, CLI)
     session.actor = users.first_admin(session)
     if role != "admin":
         session.actor = Actor(session.actor.id, "窗口", role)
-    window = build_main_window(session)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page(window.pages.index(window.exchange))
-    page = window.exchange
+        taskman = TaskManager(session=session)
+        page = ExchangePage(session, taskman)
+        page.taskman = taskman
+        qtbot.addWidget(page)
+        page.show()
+        page.activated()
+        window = page
+    else:
+        window = build_main_window(session)
+        qtbot.addWidget(window)
+        window.show()
+        window.show_page(window.pages.index(window.exchange))
+        page = window.exchange
     qtbot.waitUntil(lambda: page.station is not None, timeout=WAIT_MS)
     return window, session, page
 

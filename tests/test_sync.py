@@ -17,6 +17,8 @@ from redstation.store import records
 from redstation.sync import bundle, merge
 from redstation.sync.bundle import BundleError
 
+from crashing import redstation_env, run_and_kill
+
 def open_station(path: Path, name: str) -> Session:
     session = Session.open(path, Actor(None, name, "admin"))
     station.init_station(session, name, name + "社区")
@@ -358,11 +360,6 @@ def test_the_database_file_survives_a_copy_of_the_bundle_folder(two, tmp_path):
 
 def test_a_power_cut_during_an_import_leaves_all_of_it_or_none(tmp_path):
     """kill -9 at different moments of an import: every time the database has everything or nothing, and checks out."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
     source, bundle_path = tmp_path / "source.db", tmp_path / "big.xlsx"
     assert main(["--db", str(source), "demo", "--households", "300", "--seed", "5"]) == 0
     assert main(["--db", str(source), "export-bundle", str(bundle_path)]) == 0
@@ -371,17 +368,12 @@ def test_a_power_cut_during_an_import_leaves_all_of_it_or_none(tmp_path):
     with Session.open(source, Actor.command_line()) as s:
         everything = sum(s.conn.execute("SELECT count(*) FROM {t}".format(t=t)).fetchone()[0]
                          for t in records.SYNCED_TABLES if t != "stations")
-    env = dict(os.environ, REDSTATION_HOME=str(tmp_path / "home"))
+    env = redstation_env(tmp_path / "home")
     outcomes = set()
     for delay in (0.15, 0.3, 0.45, 0.6, 0.8, 1.2, 3.0):
         copy = tmp_path / "t{d}.db".format(d=int(delay * 100))
         shutil.copy(target, copy)
-        proc = subprocess.Popen([sys.executable, "-m", "redstation", "--db", str(copy), "import-bundle", str(bundle_path),
-                                 "--trust"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        run_and_kill(["--db", copy, "import-bundle", bundle_path, "--trust"], delay, env)
         with Session.open(copy, Actor.command_line()) as s:
             got = sum(s.conn.execute("SELECT count(*) FROM {t}".format(t=t)).fetchone()[0]
                       for t in records.SYNCED_TABLES if t != "stations")

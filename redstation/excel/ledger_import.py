@@ -17,11 +17,19 @@ every sheet that holds a ledger (or of the one sheet named):
 - only fields that differ are written, so importing the same file again changes nothing;
 - a bad row is rejected with its sheet, spreadsheet row number, the column and the reason,
   and changes nothing; ``write_rejects`` writes those rows to a workbook the user can fix
-  and import directly.
+  and import directly. So is a row with a cell longer than a spreadsheet cell holds (32,767
+  characters), or with a formula Excel never calculated (a file written by a program): its
+  cell reads as empty. A formula Excel calculated is read as the value it shows; no formula
+  is ever evaluated here, and a text such as ``=1+1`` stays that text.
+
+A file that could hurt the program (a zip bomb, entity tricks, a sheet spanning millions of
+empty cells) is refused before it is read (``reading.open_workbook``). The macros of an
+.xlsm file are never run: only its cells' values are read, and the import says so.
 
 The whole import is one transaction (``session.write("ledger.import")``) with one audit
-entry: a failure, a cancel or ``dry_run`` leaves the database as it was. The ledger file
-itself is only ever read.
+entry: a failure, a cancel or ``dry_run`` leaves the database as it was. An import that keeps
+its changes leaves a backup of the database as it was before it (``maintenance.BackupBeforeImport``);
+a dry run, a failure or a cancel leaves none. The ledger file itself is only ever read.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +46,7 @@ from typing import Callable, NamedTuple
 
 import xlsxwriter
 
+from redstation import RedStationError
 from redstation.domain import idnumber, phone
 from redstation.domain import register as rules
 from redstation.domain.register import HOUSEHOLD_FIELDS, RESIDENT_FIELDS, FieldError, text
@@ -44,9 +54,11 @@ from redstation.domain.vocab import CARE_CATEGORIES, GENDERS, RELATIONS, RESIDEN
 from redstation.excel import Cancelled, LedgerFileError, ooxml, writing
 from redstation.excel import columns as cols
 from redstation.excel.columns import FIELDS, TEXT_FIELDS
-from redstation.excel.reading import Grid, Row, as_shown, column_letter, display, grid as read_grid, open_workbook, worksheets
+from redstation.excel.reading import (MAX_CELL, Grid, Row, as_shown, column_letter, display, grid as read_grid,
+                                      open_workbook, text_length, worksheets)
 from redstation.excel.writing import SheetWriter, new_workbook
 from redstation.i18n import _
+from redstation.services import maintenance
 from redstation.services import register as registry
 from redstation.services.session import Session, Write
 from redstation.store import db
@@ -139,6 +151,7 @@ class ImportResult:
     skipped_sheets: list[tuple[str, str]] = field(default_factory=list)   # (sheet, why it was not imported)
     notices: list[str] = field(default_factory=list)                      # about rows that were imported
     rejects_path: Path | None = None  # where the rejected rows were written (``rejects=`` of import_ledger)
+    backup: str | None = None         # the backup of the database as it was before this import
 
     @property
     def several_sheets(self) -> bool:
@@ -391,6 +404,8 @@ def analyse(path: str | Path, *, sheet: str | None = None) -> Analysis:
         best = max(range(len(plans)), key=lambda n: (plans[n].score, -n))
         chosen = analyses[best]
         chosen.sheets, chosen.skipped_sheets = analyses, skipped
+        if book.macros:
+            chosen.warnings.append(_macros_notice())
         return chosen
     finally:
         book.close()
@@ -501,6 +516,11 @@ def _birth(value, number: str):
             and (value.year, value.month) == (parsed.birth_date.year, parsed.birth_date.month):
         return None  # a date cell formatted as year-month: Excel stored the 1st of the month
     return value
+
+
+def _written(value):
+    """A free-text cell as the clerk sees it: a number cell (or a formula's number) 2, not 2.0; a date 2026-11-24."""
+    return value if isinstance(value, str) else display(value)
 
 
 def _coded(kind: str, value):
@@ -695,6 +715,7 @@ class _Importer:
             if column.field:
                 self.by_field.setdefault(column.field, []).append(column.index)
         self.headers = {c.index: c.header for c in plan.columns}
+        self.uncalculated = plan.grid.uncalculated
         addresses = self.by_field.get("address", [])
         self.joined_address = len(addresses) > 1 and len({self.headers[i] for i in addresses}) == 1
         self.local_rows: list[tuple[int, str]] = []
@@ -742,6 +763,8 @@ class _Importer:
                 if done % PROGRESS_EVERY == 0:
                     self.tick(done, total)
                 kind = self.kind_of(row)
+                if self.bad_cell(row, everywhere=kind is not None):
+                    continue
                 if kind is None:
                     self.result.skipped += 1
                     continue
@@ -754,6 +777,30 @@ class _Importer:
                     self.reject(row, exc)
             self.note_local_numbers()
         self.tick(total, total)
+
+    def bad_cell(self, row: Row, *, everywhere: bool) -> bool:
+        """Reject the row if a cell it imports holds a formula Excel never calculated or more text than a cell can
+        hold (``everywhere``: in any imported column; else only where a person is named: a blank or footer row
+        whose name is a formula without a value is no blank row)."""
+        if row.merged_only:
+            return False
+        for column in self.columns:
+            if column.field is None or not (everywhere or column.field in ("name", "id_number", "phone", "other_phone")):
+                continue
+            formula = self.uncalculated.get((row.index, column.index)) if self.uncalculated else None
+            value = row.cells[column.index]
+            if formula is not None:
+                reason = _("The cell holds a formula whose result was never calculated (={formula}): open the file in "
+                           "Excel or WPS and save it, then import it again, or type the value").format(formula=formula or "…")
+            elif isinstance(value, str) and len(value) > MAX_CELL // 2 and text_length(value) > MAX_CELL:
+                reason = _("The cell holds {count} characters, more than the {limit} a spreadsheet cell holds: shorten "
+                           "it").format(count=text_length(value), limit=MAX_CELL)
+            else:
+                continue
+            self.result.rejected.append(Reject(row.index + 1, column.header, reason,
+                                               [row.cells[c.index] for c in self.columns], self.sheet))
+            return True
+        return False
 
     def reject(self, row: Row, exc: FieldError) -> None:
         cells = row.cells
@@ -818,7 +865,7 @@ class _Importer:
             values["phone"] = phones.phone
         for field_ in ("care_notes", "notes"):
             if value(cells, field_) != "":
-                values[field_] = value(cells, field_)
+                values[field_] = _written(value(cells, field_))
         contact, contact_phone = value(cells, "emergency_contact"), value(cells, "emergency_phone")
         if contact != "" or contact_phone != "":
             values["emergency_contacts"] = _contacts(contact, contact_phone)
@@ -902,7 +949,7 @@ class _Importer:
         kind = _coded("residence", self.value(cells, "residence_type"))
         house = rules.clean_household({**place, "residence_type": kind})
         key = (house["estate"], house["building"], house["unit"], house["room"])
-        notes = rules.note(self.value(cells, "notes"))
+        notes = rules.note(_written(self.value(cells, "notes")))
         household_id = self.household(key)
         if household_id is None:
             created = registry.add_household(self.change, {**place, "residence_type": kind, "notes": notes})
@@ -1057,6 +1104,7 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
     the import with ``Cancelled`` and nothing kept. Raises LedgerFileError when the file is refused.
     """
     path = Path(path)
+    session.require("ledger.import")
     session.require_station()
     book = open_workbook(path)
     try:
@@ -1077,13 +1125,16 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
         result = ImportResult(path, first.grid.name, first.header_index + 1, first.columns, dry_run,
                               sheets=[ImportedSheet(p.grid.name, p.header_index + 1, p.columns, list(p.warnings)) for p in plans],
                               skipped_sheets=skipped)
+        if book.macros:
+            result.notices.append(_macros_notice())
         detail = {"file": path.name, "sheet": first.grid.name}
         if len(plans) > 1:
             detail["sheets"] = [p.grid.name for p in plans]
         height = sum(p.grid.height for p in plans)
         try:
             with db.page_cache(session.conn, min(CACHE_MB, 8 + height // 1000)), \
-                    session.write("ledger.import", "residents", detail=detail) as change:
+                    session.write("ledger.import", "residents", detail=detail) as change, \
+                    maintenance.BackupBeforeImport(session) as before:
                 importer = _Importer(change, result, progress, cancelled)
                 importer.run(plans)
                 _quote_as_shown(result, path, importer.lost)
@@ -1092,11 +1143,23 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
                     result.rejects_path = write_rejects(result, path, rejects)
                 if dry_run:
                     raise _DryRun()
+                kept = before.keep()  # the database as it was before this import, in the backup folder
+                result.backup = str(kept) if kept else None
+                change.detail["backup"] = kept.name if kept else None
         except _DryRun:
             pass
+        except (sqlite3.Error, OSError, RedStationError) as exc:
+            if isinstance(exc, LedgerFileError) or not writing.disk_full(exc):
+                raise   # a rejects workbook that cannot be written names itself and why
+            raise RedStationError(_("{path} was not imported: the disk is full. Free some space and import it again; "
+                                    "nothing was changed").format(path=path)) from exc
         return result
     finally:
         book.close()
+
+
+def _macros_notice() -> str:
+    return _("The workbook holds macros (VBA): they were not run, only the values of its cells were read")
 
 
 def write_rejects(result: ImportResult, ledger: str | Path | Analysis, out_path: str | Path) -> Path:

@@ -5,11 +5,17 @@ of what openpyxl needs) and hands out one row at a time. It does not fill merged
 ``Grid.rows`` does: every cell of a merged range gets the range's top-left value, as the
 person who merged them meant. Wide ranges (over several columns) are filled only in the
 header area; below it a wide merge is a footer or a note (填表人 … 制表日期 …), not data.
+
+Before calamine reads anything, ``open_workbook`` refuses what could hurt the program: a file
+larger than ``MAX_FILE``, and (``ooxml.check``) a zip bomb, an XML document type declaration,
+a sheet whose cells span more than calamine can hold. Macros of an .xlsm file are never run:
+calamine reads the values the cells hold, and nothing else of the workbook is executed.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,11 +24,13 @@ from typing import Iterator
 
 import python_calamine
 
-from redstation.excel import LedgerFileError
+from redstation.excel import LedgerFileError, ooxml
 from redstation.i18n import _
 from redstation.paths import log_dir
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAX_FILE = 512 * 1024 ** 2   # bytes of a workbook: a ledger of a million rows is far smaller
+MAX_CELL = 32_767            # characters (UTF-16 units) a spreadsheet cell holds
 
 
 def column_letter(index: int) -> str:
@@ -80,7 +88,58 @@ def _log_technical(path: Path, error: Exception) -> Path:
     return log
 
 
-def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
+def text_length(value: str) -> int:
+    """The length of a text as a spreadsheet counts it (UTF-16 units: a character outside the BMP counts two)."""
+    return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+
+
+def _size(size: int) -> str:
+    """512 MB, 64 KB."""
+    if size >= 1024 ** 2:
+        return "{n:,} MB".format(n=round(size / 1024 ** 2))
+    return "{n:,} KB".format(n=max(1, round(size / 1024)))
+
+
+@dataclass
+class Workbook:
+    """An open workbook: calamine's reader, and what ``ooxml.check`` found in it (None for an .xls file)."""
+
+    book: python_calamine.CalamineWorkbook
+    path: Path
+    checked: ooxml.Checked | None = None
+
+    @property
+    def macros(self) -> bool:
+        return bool(self.checked and self.checked.macros)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def _refused(path: Path, unsafe: ooxml.Unsafe) -> LedgerFileError:
+    """What to say about a workbook ``ooxml.check`` refused."""
+    detail = unsafe.detail
+    if unsafe.kind == "large":
+        return LedgerFileError(_("{path} unpacks to more than {size}: it is too large for a ledger; split it into "
+                                 "several workbooks").format(path=path, size=_size(detail["limit"])))
+    if unsafe.kind == "bomb":
+        return LedgerFileError(_("{path} unpacks to far more than it holds ({part}): it is refused as a zip "
+                                 "bomb").format(path=path, part=unsafe.part))
+    if unsafe.kind == "dtd":
+        return LedgerFileError(_("{path} holds an XML document type declaration ({part}), which Excel never writes "
+                                 "(a way to attack the programs that read it): it is refused").format(
+            path=path, part=unsafe.part))
+    if unsafe.kind == "extent":
+        return LedgerFileError(_("{path}: the sheet {sheet} has cells as far as {cell} ({rows} rows by {columns} "
+                                 "columns), more than a ledger holds; delete what lies below or to the right of the "
+                                 "ledger").format(path=path, sheet=detail.get("sheet", unsafe.part),
+                                                  cell=column_letter(detail["columns"] - 1) + str(detail["rows"]),
+                                                  rows=detail["rows"], columns=detail["columns"]))
+    log = _log_technical(path, unsafe)
+    return LedgerFileError(_("{path} is damaged or is not an Excel workbook (details in {log})").format(path=path, log=log))
+
+
+def open_workbook(path: str | Path) -> Workbook:
     """The workbook at ``path``, or LedgerFileError naming the file and what is wrong."""
     path = Path(path)
     if not path.exists():
@@ -91,8 +150,24 @@ def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
         raise LedgerFileError(_("{path} cannot be read (no permission)").format(path=path))
     if path.suffix.lower() not in SUFFIXES:
         raise LedgerFileError(_("{path} is not an Excel workbook (.xlsx, .xls or .ods)").format(path=path))
+    size = path.stat().st_size
+    if size == 0:
+        raise LedgerFileError(_("{path} is empty (0 bytes): it is not a workbook").format(path=path))
+    if size > MAX_FILE:
+        raise LedgerFileError(_("{path} is {size}, more than the {limit} a ledger may be: split it into several "
+                                "workbooks").format(path=path, size=_size(size), limit=_size(MAX_FILE)))
+    checked = None
+    if path.suffix.lower() != ".xls":
+        try:
+            checked = ooxml.check(path)
+        except ooxml.Unsafe as exc:
+            raise _refused(path, exc) from None
+        except zipfile.BadZipFile:
+            pass  # not a zip archive: an encrypted workbook, or no workbook at all; calamine says which
+        except OSError as exc:
+            raise LedgerFileError(_("{path} cannot be read ({error})").format(path=path, error=exc.strerror or exc)) from None
     try:
-        return python_calamine.CalamineWorkbook.from_path(str(path))
+        return Workbook(python_calamine.CalamineWorkbook.from_path(str(path)), path, checked)
     except python_calamine.PasswordError:
         raise LedgerFileError(_("{path} is protected by a password; save it without one first").format(path=path)) from None
     except OSError as exc:
@@ -103,16 +178,17 @@ def open_workbook(path: str | Path) -> python_calamine.CalamineWorkbook:
             path=path, log=log)) from None
 
 
-def worksheets(book: python_calamine.CalamineWorkbook, path: Path) -> list[tuple[str, bool]]:
+def worksheets(book: Workbook, path: Path) -> list[tuple[str, bool]]:
     """(name, visible) of the worksheets of ``book``, in their order (chart sheets left out)."""
-    return [(meta.name, meta.visible == python_calamine.SheetVisibleEnum.Visible) for meta in book.sheets_metadata
+    return [(meta.name, meta.visible == python_calamine.SheetVisibleEnum.Visible) for meta in book.book.sheets_metadata
             if meta.typ == python_calamine.SheetTypeEnum.WorkSheet]
 
 
-def grid(book: python_calamine.CalamineWorkbook, path: Path, name: str) -> "Grid":
+def grid(book: Workbook, path: Path, name: str) -> "Grid":
     """The sheet ``name`` of ``book``; LedgerFileError when it cannot be read."""
+    cells = book.checked.sheet(name) if book.checked is not None else None
     try:
-        return Grid(name, book.get_sheet_by_name(name))
+        return Grid(name, book.book.get_sheet_by_name(name), cells.uncalculated if cells is not None else None)
     except Exception as exc:  # noqa: BLE001 - calamine's errors
         log = _log_technical(path, exc)
         raise LedgerFileError(_("The sheet {sheet} of {path} is damaged and cannot be read (details in {log})").format(
@@ -127,11 +203,14 @@ class Row:
 
 
 class Grid:
-    """One sheet's cells, row by row, with merged ranges filled in."""
+    """One sheet's cells, row by row, with merged ranges filled in; ``uncalculated`` holds the formulas without a
+    calculated value, (row, column) 0-based → the formula's text, whose cells calamine reads as empty."""
 
-    def __init__(self, name: str, sheet: python_calamine.CalamineSheet):
+    def __init__(self, name: str, sheet: python_calamine.CalamineSheet,
+                 uncalculated: dict[tuple[int, int], str] | None = None):
         self.name = name
         self._sheet = sheet
+        self.uncalculated = uncalculated or {}
         start, end = sheet.start, sheet.end
         self.empty = start is None or end is None
         self.first_column = 0 if self.empty else start[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import tempfile
 import unicodedata
 from datetime import date, datetime
@@ -62,8 +63,30 @@ def os_reason(exc: Exception) -> str:
     known = {errno.EACCES: _("no permission to write there"), errno.EPERM: _("no permission to write there"),
              errno.ENOENT: _("the folder cannot be found, or no file can be made in it"),
              errno.ENOSPC: _("the disk is full"), errno.EROFS: _("the disk is read-only")}
+    cause = exc
+    for _depth in range(8):  # xlsxwriter wraps it: FileCreateError(OSError)
+        if cause is None or isinstance(cause, OSError):
+            break
+        cause = next((a for a in getattr(cause, "args", ()) if isinstance(a, OSError)), None) \
+            or cause.__cause__ or cause.__context__
+    exc = cause if isinstance(cause, OSError) else exc
     number = getattr(exc, "errno", None)
     return known.get(number) or getattr(exc, "strerror", None) or str(exc)
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an error it arose from, says that the disk is full: ENOSPC (or a full quota) from the
+    system, SQLITE_FULL from SQLite (which may report it as the reason its rollback failed)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(exc, sqlite3.Error) and (getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                                               or "database or disk is full" in str(exc)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def new_workbook(path) -> xlsxwriter.Workbook:

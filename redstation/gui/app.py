@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from redstation import NAME, __version__, upgrade
-from redstation.gui import smoke
+from redstation.gui import smoke, startup
 from redstation.gui.about import WhatsNewDialog
 from redstation.gui.first_run import FirstRunDialog
 from redstation.gui.icon import application_icon
@@ -148,8 +148,13 @@ def run(db_path: Path | None = None) -> int:
     path = Path(db_path) if db_path is not None else default_db_path()
     if smoke.requested():
         return smoke.run(app, path)
+    startup.install_error_handler()               # an unexpected error: a dialog and the log, and the program goes on
+    guard = startup.StartupGuard.acquire(path)    # not on a network share, not open in another RedStation
+    if guard is None:
+        return 1
     session = open_database(path)
     if session is None:
+        guard.release()
         return 1
     try:
         existing_user = not any(station_service.needs_setup(session))
@@ -162,8 +167,12 @@ def run(db_path: Path | None = None) -> int:
         elif not doorman.log_in():
             return 0
         QTimer.singleShot(0, lambda: show_whats_new(doorman.window, existing_user=existing_user))
+        guard.watch(doorman.window)                   # the integrity check, then the daily backup, on workers
+        doorman.window_changed.connect(guard.watch)
         status = app.exec()
         doorman.window.taskman.shutdown()
+        guard.close(session)                          # the daily backup at close, if the check passed
         return status
     finally:
+        guard.release()
         session.close()

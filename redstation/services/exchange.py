@@ -5,8 +5,9 @@ peer (``since_peer``), always with the records those refer to, so any bundle can
 imported on its own and in any order. Import: the signature is checked before any record
 is read; an unknown station is refused unless the user trusts it (then its key is pinned),
 a known station whose key changed is refused; the counts and the content hash must match;
-then a backup, and the merge (``redstation.sync.merge``) in one transaction. A dry run does
-it all and keeps nothing. Conflicts are kept and can be resolved by an administrator.
+then the merge (``redstation.sync.merge``) in one transaction, which leaves a backup of the
+database as it was before (``maintenance.BackupBeforeImport``). A dry run does it all and
+keeps nothing. Conflicts are kept and can be resolved by an administrator.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from redstation import RedStationError
+from redstation.excel import writing
 from redstation.i18n import _
 from redstation.services import maintenance
 from redstation.services.session import Session
@@ -113,6 +115,7 @@ def export_bundle(session: Session, out: str | Path, *, since_peer: str | None =
                   progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None) -> dict:
     """Write a bundle of this station's records to ``out``; returns {path, counts, scope, rows, fingerprint}."""
+    session.require("bundle.export")
     station = session.require_station()
     conn = session.conn
     signing_key = records.get_setting(conn, "signing_key")
@@ -191,6 +194,7 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
                   password: str | None = None, progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None) -> ImportResult:
     """Merge a bundle into this database (see the module's docstring). BundleError when it is refused."""
+    session.require("bundle.import")
     station = session.require_station()
     conn = session.conn
     opened = bundle.open_bundle(path, password)           # the signature first, before any record
@@ -221,13 +225,12 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
     tables = bundle.read_tables(opened, schema)           # counts and the content hash
     total = sum(len(rows) for rows in tables.values()) or 1
     result = ImportResult(manifest, merge.Tally(), dry_run, own=own)
-    if not dry_run:
-        result.backup = str(maintenance.backup(session))
     done = 0
     try:
         with session.write("bundle.import", "stations", manifest.station_id,
                            detail={"file": Path(path).name, "station": manifest.station_name,
-                                   "made": manifest.created_at, "dry_run": dry_run}) as change:
+                                   "made": manifest.created_at, "dry_run": dry_run}) as change, \
+                maintenance.BackupBeforeImport(session) as before:
             for table in records.SYNCED_TABLES:
                 rows = tables.get(table, [])
                 merge.merge_table(change.conn, table, rows, result.tally, bundle_station=manifest.station_id,
@@ -253,8 +256,16 @@ def import_bundle(session: Session, path: str | Path, *, dry_run: bool = False, 
             change.detail.update(result.tally.as_json())
             if dry_run:
                 raise _DryRun()
+            kept = before.keep()  # the database as it was before this bundle, in the backup folder
+            result.backup = str(kept) if kept else None
+            change.detail["backup"] = kept.name if kept else None
     except _DryRun:
         pass
+    except (sqlite3.Error, OSError, RedStationError) as exc:
+        if not writing.disk_full(exc):
+            raise
+        raise RedStationError(_("{path} was not imported: the disk is full. Free some space and import it again; "
+                                "nothing was changed").format(path=Path(path).name)) from exc
     return result
 
 

@@ -14,8 +14,13 @@ still verifies, and any changed cell does not. NULL and empty text both are empt
 so each row carries a hidden list of its NULL columns.
 
 Reading checks the file before parsing anything: its size, that it is a zip of the parts
-a workbook has (no macros, no external links or embedded objects), and the compression
-ratio of every part (a zip bomb); stdlib XML parsing is made safe with defusedxml.
+a workbook has (no macros, no external links or embedded objects), the compression ratio
+of every part (a zip bomb), and then every XML part as a stream (``ooxml.check``): no part
+may unpack to more than it says, declare a DTD (entity tricks), hold formulas, or place a
+cell where no bundle sheet reaches (which would make calamine allocate gigabytes and abort).
+stdlib XML parsing is made safe with defusedxml. A bundle made later than this computer's
+clock (more than ``MAX_AHEAD``) is refused: its versions would carry this station's clock
+into the future, and every later change here would win over changes made elsewhere.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -40,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from redstation import RedStationError
 from redstation.domain.vocab import label
+from redstation.excel import ooxml
 from redstation.i18n import N_, _
 from redstation.paths import publish
 
@@ -51,6 +59,9 @@ MAX_CELL = 32_767                 # characters Excel keeps in a cell
 MAX_FILE = 2 * 1024 ** 3          # bytes of a bundle file
 MAX_UNPACKED = 8 * 1024 ** 3      # bytes of all its parts unpacked
 MAX_RATIO = 200                   # unpacked / packed size of a part larger than 1 MB
+MAX_COLUMNS = 64                  # columns of a bundle sheet: the widest kind of record (tickets) has 35
+MAX_SHEET_CELLS = (MAX_ROWS + 2) * 40   # a sheet full of the widest records: calamine holds it as one block
+MAX_AHEAD = timedelta(hours=24)   # how far a bundle may be ahead of this computer's clock
 NULLS = "_null"                   # the hidden column listing a row's NULL columns
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # an encrypted Office file
 ZIP_MAGIC = b"PK\x03\x04"
@@ -294,6 +305,14 @@ class Opened:
     sheet_names: list[str] = field(default_factory=list)
 
 
+def _size(size: int) -> str:
+    """2 GB, 512 MB, 64 KB."""
+    for unit, power in (("GB", 3), ("MB", 2)):
+        if size >= 1024 ** power:
+            return "{n:,} {unit}".format(n=size // 1024 ** power, unit=unit)
+    return "{n:,} KB".format(n=max(1, size // 1024))
+
+
 def _check_zip(data: bytes, path: Path) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -309,8 +328,41 @@ def _check_zip(data: bytes, path: Path) -> None:
             raise BundleError(_("{path} unpacks to far more than it holds ({part}): it is refused as a zip bomb").format(
                 path=path.name, part=part.filename))
     if unpacked > MAX_UNPACKED:
-        raise BundleError(_("{path} unpacks to more than {size} GB: it is refused").format(
-            path=path.name, size=MAX_UNPACKED // 1024 ** 3))
+        raise BundleError(_("{path} unpacks to more than {size}: it is refused").format(
+            path=path.name, size=_size(MAX_UNPACKED)))
+    try:
+        checked = ooxml.check(io.BytesIO(data), max_cells=MAX_SHEET_CELLS, max_columns=MAX_COLUMNS,
+                              max_part=MAX_UNPACKED, max_unpacked=MAX_UNPACKED)
+    except ooxml.Unsafe as exc:
+        if exc.kind == "large":
+            raise BundleError(_("{path} unpacks to more than {size}: it is refused").format(
+                path=path.name, size=_size(exc.detail["limit"]))) from None
+        if exc.kind == "bomb":
+            raise BundleError(_("{path} unpacks to far more than it holds ({part}): it is refused as a zip bomb").format(
+                path=path.name, part=exc.part)) from None
+        if exc.kind == "dtd":
+            raise BundleError(_("{path} holds an XML document type declaration ({part}), which a data bundle never has: "
+                                "it is refused").format(path=path.name, part=exc.part)) from None
+        if exc.kind == "extent":
+            raise BundleError(_("{path}: the sheet {sheet} has cells as far as {cell}, where no sheet of a data bundle "
+                                "reaches: it is refused").format(
+                path=path.name, sheet=exc.detail.get("sheet", exc.part),
+                cell=_column_letters(exc.detail["columns"]) + str(exc.detail["rows"]))) from None
+        raise BundleError(_("{path} is damaged and cannot be read").format(path=path.name)) from None
+    with_formulas = [part for part, cells in checked.parts.items() if cells.formulas]
+    if with_formulas:
+        sheets = {part: name for name, part in checked.names.items()}
+        raise BundleError(_("{path} holds formulas (sheet {sheet}), which a data bundle never has: it is refused").format(
+            path=path.name, sheet=sheets.get(with_formulas[0], with_formulas[0])))
+
+
+def _column_letters(number: int) -> str:
+    """1 → A, 16384 → XFD."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def load(path: str | Path, password: str | None = None) -> bytes:
@@ -318,10 +370,16 @@ def load(path: str | Path, password: str | None = None) -> bytes:
     path = Path(path)
     if not path.is_file():
         raise BundleError(_("There is no file {path}").format(path=path))
-    if path.stat().st_size > MAX_FILE:
-        raise BundleError(_("{path} is larger than {size} GB: it is not a data bundle").format(
-            path=path.name, size=MAX_FILE // 1024 ** 3))
-    data = path.read_bytes()
+    size = path.stat().st_size
+    if size == 0:
+        raise BundleError(_("{path} is empty (0 bytes): it is not a data bundle").format(path=path.name))
+    if size > MAX_FILE:
+        raise BundleError(_("{path} is larger than {size}: it is not a data bundle").format(
+            path=path.name, size=_size(MAX_FILE)))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(_("{path} cannot be read ({error})").format(path=path.name, error=exc.strerror or exc)) from None
     if data.startswith(OLE_MAGIC):
         if not password:
             raise BundleError(_("{path} is protected with a password: give the password").format(path=path.name))
@@ -384,7 +442,25 @@ def open_bundle(path: str | Path, password: str | None = None) -> Opened:
         raise BundleError(_("{path} is damaged and cannot be read").format(path=path.name)) from None
     manifest = _read_manifest(book, path)
     verify(manifest, path)
+    made = _parse_time(manifest.created_at)
+    now = datetime.now()
+    if made is not None and made > now + MAX_AHEAD:
+        raise BundleError(_("{path} was made by {station} at {time}, later than the clock of this computer ({now}): "
+                            "the clock of one of the two computers is wrong; set it right, then make the bundle "
+                            "again").format(path=path.name, station=manifest.station_name, time=_shown_time(made),
+                                            now=_shown_time(now)))
     return Opened(path, manifest, book, list(book.sheet_names))
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except (TypeError, ValueError):
+        return None
+
+
+def _shown_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def read_tables(opened: Opened, schema: dict[str, list[tuple[str, str]]]) -> dict[str, list[dict]]:
@@ -401,6 +477,7 @@ def read_tables(opened: Opened, schema: dict[str, list[tuple[str, str]]]) -> dic
             raise BundleError(_("{path} holds a sheet a data bundle never has ({sheet})").format(path=path.name, sheet=name))
         by_table.setdefault(sheet_table[base], []).append(name)
     unknown = set(manifest.counts) - set(SHEETS)
+    ahead = "{ms:013d}".format(ms=int((time.time() + MAX_AHEAD.total_seconds()) * 1000))   # versions start with ms
     for table in [t for t in SHEETS if t in manifest.counts] + sorted(unknown):   # the order the writer hashed them in
         if table not in schema:
             raise BundleError(_("{path} carries records this program does not know ({table}): update RedStation").format(
@@ -434,4 +511,13 @@ def read_tables(opened: Opened, schema: dict[str, list[tuple[str, str]]]) -> dic
     if digest.hexdigest() != manifest.content_hash:
         raise BundleError(_("{path} was altered after {station} made it (its records do not match the signed "
                             "content hash): it is refused").format(path=path.name, station=manifest.station_name))
+    for table, rows in found.items():
+        latest = max((str(row.get("version") or "") for row in rows), default="")
+        if latest[:13] > ahead:
+            changed = datetime.fromtimestamp(int(latest[:13]) / 1000) if latest[:13].isdigit() else None
+            raise BundleError(_("{path} holds records of {sheet} changed at {time}, later than the clock of this "
+                                "computer ({now}): the clock of {station} or of this computer is wrong; set it right, "
+                                "then make the bundle again").format(
+                path=path.name, sheet=SHEETS.get(table, table), station=manifest.station_name,
+                time=_shown_time(changed) if changed else latest, now=_shown_time(datetime.now())))
     return found

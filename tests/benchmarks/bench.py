@@ -15,6 +15,18 @@ measured in the same run on the same machine, printed as a ratio.
   ledger export    vs  openpyxl's write-only mode writing the very same cells
 
 BENCH_LEDGER_ROWS (default 100000) sets the ledger's rows; BENCH_ONLY=ledger runs only the ledger benchmarks.
+
+  export-bundle    vs  openpyxl's write-only mode writing the very same cells (a full bundle of a station of
+                       BENCH_SYNC_HOUSEHOLDS (5000) households of demo data, its visits copied back in time to
+                       BENCH_SYNC_VISITS (100000)); peak memory in its own process
+  import-bundle    vs  python-calamine reading every sheet of the same bundle; into an empty station, peak memory
+  street office    BENCH_SYNC_STATIONS (50) such bundles of different stations merged into one database, one
+                       after the other in one process: seconds and peak memory against the 500 MB target. The 50
+                       are one station's bundle re-keyed: every UUID replaced by one of its own per station (ids,
+                       origins, versions, version vectors, references), station name, code and ticket numbers
+                       changed, signed with a new key each, so each is a station of its own that nobody has
+                       seen (50 demo stations would take 25 minutes more to generate and export). BENCH_SYNC_DIR
+                       keeps the station database and the bundles for the next run. BENCH_ONLY=sync runs only these.
 BENCH_HOUSEHOLDS (default 50000) sets the size; BENCH_SEARCH_HOUSEHOLDS (default 250000: a street office,
 about 670,000 residents of demo data; 280000 makes 750,000) the size of the search benchmark, which reuses the
 database above when it is big enough, else generates one (kept for the next run when BENCH_SEARCH_DB names a
@@ -25,6 +37,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -99,6 +112,8 @@ def main() -> int:
             bench_search(folder, folder / "none.db")
         elif os.environ.get("BENCH_ONLY") == "ledger":
             bench_ledger(folder)
+        elif os.environ.get("BENCH_ONLY") == "sync":
+            bench_sync(folder)
         else:
             bench_all(folder)
     finally:
@@ -148,6 +163,7 @@ def bench_all(folder: Path) -> None:
     conn.close()
     bench_search(folder, path)
     bench_ledger(folder)
+    bench_sync(folder)
 
 
 # ---- search ----------------------------------------------------------------------------------------
@@ -460,6 +476,212 @@ def bench_ledger(folder: Path) -> None:
     baseline, _ = timed(xlsxwriter_constant_memory)
     row("export-ledger (the same run)", seconds, "xlsxwriter constant_memory, same cells", baseline,
         "(the floor of the library it uses)")
+
+
+
+# ---- sync bundles -------------------------------------------------------------------------------------
+
+SYNC_HOUSEHOLDS = int(os.environ.get("BENCH_SYNC_HOUSEHOLDS", "5000"))
+SYNC_VISITS = int(os.environ.get("BENCH_SYNC_VISITS", "100000"))
+SYNC_STATIONS = int(os.environ.get("BENCH_SYNC_STATIONS", "50"))
+SYNC_DIR = os.environ.get("BENCH_SYNC_DIR")
+SYNC_MEMORY_TARGET_MB = 500
+
+BUNDLE_EXPORT = PEAK_MB + """
+import json, sys, time
+from redstation.services import exchange
+from redstation.services.session import Actor, Session
+with Session.open(sys.argv[1], Actor.command_line(), create=False) as session:
+    start = time.perf_counter()
+    made = exchange.export_bundle(session, sys.argv[2])
+    seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "rows": made["rows"], "maxrss_mb": peak_mb()}))
+"""
+BUNDLE_IMPORT = PEAK_MB + """
+import json, sys, time
+from redstation.services import exchange, station
+from redstation.services.session import Actor, Session
+found = {"seconds": [], "inserted": 0, "conflicts": 0}
+with Session.open(sys.argv[1], Actor.command_line()) as session:
+    station.init_station(session, "幸福街道办事处", "幸福街道", "幸福街道")
+    found["maxrss_before_mb"] = peak_mb()
+    for path in sys.argv[2:]:
+        start = time.perf_counter()
+        result = exchange.import_bundle(session, path, trust=True)
+        found["seconds"].append(time.perf_counter() - start)
+        found["inserted"] += result.tally.inserted
+        found["conflicts"] += result.tally.conflicts
+    found["residents"] = session.conn.execute("SELECT count(*) FROM residents").fetchone()[0]
+    found["visits"] = session.conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+found["maxrss_mb"] = peak_mb()
+print(json.dumps(found))
+"""
+CALAMINE_BUNDLE = PEAK_MB + """
+import io, json, sys, time
+import python_calamine
+start = time.perf_counter()
+book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(open(sys.argv[1], "rb").read()))
+cells = 0
+for name in book.sheet_names:
+    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    cells += sum(len(r) for r in rows)
+    del rows
+print(json.dumps({"seconds": time.perf_counter() - start, "cells": cells, "maxrss_mb": peak_mb()}))
+"""
+
+
+def pad_visits(path: Path, target: int) -> int:
+    """Copy the station's visits back in time by whole quarters until it holds ``target`` visits; returns the count.
+
+    The demo makes about 9 visits a household over 90 days; a copy moved 91 days back (new id, version and
+    creation time moved with it, no correction links) is the same round a quarter earlier.
+    """
+    import uuid
+    from datetime import datetime, timedelta
+    from redstation.sync.hlc import format_version, parse_version
+
+    conn = db.connect(path)
+    names = [r[1] for r in conn.execute("PRAGMA table_info(visits)")]
+    base = [dict(zip(names, r)) for r in conn.execute("SELECT * FROM visits WHERE corrects_id IS NULL ORDER BY visited_at")]
+    have = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+    rows, quarter = [], 1
+    while have + len(rows) < target and base:
+        shift = timedelta(days=91 * quarter)
+        for visit in base:
+            if have + len(rows) >= target:
+                break
+            millis, counter, node = parse_version(visit["version"])
+            moved = dict(visit, id=str(uuid.uuid4()), version=format_version(millis - int(shift.total_seconds() * 1000),
+                                                                             counter, node))
+            for column in ("visited_at", "created_at"):
+                moved[column] = (datetime.fromisoformat(visit[column]) - shift).isoformat(timespec="seconds")
+            rows.append(moved)
+        quarter += 1
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO visits ({c}) VALUES ({m})".format(c=", ".join(names), m=", ".join("?" * len(names))),
+                     [[r[n] for n in names] for r in rows])
+    conn.execute("COMMIT")
+    count = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+    conn.close()
+    return count
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def restationed(source: Path, station_db: Path, out: Path, number: int) -> None:
+    """``source`` (a full bundle) as the bundle of another station: every UUID its own, a new name, code and key."""
+    import uuid
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from redstation.sync import bundle
+
+    conn = db.connect(station_db)
+    schema = {t: bundle.columns(conn, t) for t in records.SYNCED_TABLES}
+    opened = bundle.open_bundle(source)
+    tables = bundle.read_tables(opened, schema)
+    namespace = uuid.UUID(int=number)
+    mapped: dict[str, str] = {}
+
+    def remap(match) -> str:
+        old = match.group(0)
+        new = mapped.get(old)
+        if new is None:
+            new = mapped[old] = str(uuid.uuid5(namespace, old))
+        return new
+
+    old_station = opened.manifest.station_id
+    old_code = tables["stations"][0]["code"]
+    code = "S{n:03d}".format(n=number)
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    private = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption()).hex()
+    name = "基准{n:02d}号服务站".format(n=number)
+    new_tables = []
+    for table, rows in tables.items():
+        moved = []
+        for row in rows:
+            row = {c: _UUID.sub(remap, v) if isinstance(v, str) and len(v) >= 36 else v for c, v in row.items()}
+            if table == "stations" and row["id"] == remap(_UUID.match(old_station)):
+                row.update(name=name, code=code, public_key=public)
+            elif table == "tickets":
+                row["number"] = code + row["number"][len(old_code):]
+            moved.append(row)
+        moved.sort(key=lambda r: r["id"])
+        new_tables.append((table, schema[table], iter(moved)))
+    manifest = opened.manifest
+    bundle.write(out, {"station_id": mapped[old_station], "station_name": name, "community": manifest.community,
+                       "public_key": public, "created_at": manifest.created_at, "schema": manifest.schema,
+                       "scope": "full"}, new_tables, private)
+    conn.close()
+
+
+def bench_sync(folder: Path) -> None:
+    from openpyxl import Workbook
+    import python_calamine
+    from redstation.services import station
+
+    work = Path(SYNC_DIR) if SYNC_DIR else folder / "sync"
+    work.mkdir(parents=True, exist_ok=True)
+    station_db = work / "station.db"
+    if not station_db.exists():
+        partial = work / "station.partial.db"
+        for leftover in work.glob("station.partial.db*"):
+            leftover.unlink()
+        with Session.open(partial, Actor.command_line()) as session:
+            station.init_station(session, "阳光社区服务站", "阳光社区", "幸福街道")
+            seconds, _ = timed(lambda: demo.generate(session, SYNC_HOUSEHOLDS, seed=5))
+        visits = pad_visits(partial, SYNC_VISITS)
+        partial.rename(station_db)
+        print("sync station: demo --households {h:,} in {s:.0f} s, visits copied back in time to {v:,}".format(
+            h=SYNC_HOUSEHOLDS, s=seconds, v=visits))
+
+    full = work / "bundle.xlsx"
+    exported = _in_process(BUNDLE_EXPORT, str(station_db), str(full))
+    book = python_calamine.CalamineWorkbook.from_path(str(full))
+    sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+    cells = sum(len(r) for rows in sheets.values() for r in rows)
+
+    def openpyxl_write_only():
+        target = Workbook(write_only=True)
+        for name, rows in sheets.items():
+            ws = target.create_sheet(name)
+            for values in rows:
+                ws.append(values)
+        target.save(folder / "openpyxl-bundle.xlsx")
+
+    baseline, _ = timed(openpyxl_write_only)
+    del sheets, book
+    row("export-bundle (full, {r:,} records)".format(r=exported["rows"]), exported["seconds"],
+        "openpyxl write-only, the same cells", baseline, "({c:,} cells, {mb:.1f} MB file, peak {m:.0f} MB)".format(
+            c=cells, mb=full.stat().st_size / 1e6, m=exported["maxrss_mb"]))
+
+    floor = _in_process(CALAMINE_BUNDLE, str(full))
+    imported = _in_process(BUNDLE_IMPORT, str(folder / "one.db"), str(full))
+    row("import-bundle into an empty station", imported["seconds"][0], "python-calamine reading every sheet",
+        floor["seconds"], "({n:,} records; peak {m:.0f} MB, calamine alone {c:.0f} MB, before the import {b:.0f} MB)".format(
+            n=imported["inserted"], m=imported["maxrss_mb"], c=floor["maxrss_mb"], b=imported["maxrss_before_mb"]))
+
+    from concurrent.futures import ProcessPoolExecutor
+    bundles = [work / "station-{n:02d}.xlsx".format(n=number) for number in range(1, SYNC_STATIONS + 1)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for done in [pool.submit(restationed, full, station_db, out, number)
+                     for number, out in enumerate(bundles, start=1) if not out.exists()]:
+            done.result()
+    print("{n} bundles of different stations ready in {s:.0f} s (re-keyed copies of the one above; not measured)".format(
+        n=len(bundles), s=time.perf_counter() - start))
+    office = folder / "office.db"
+    merged = _in_process(BUNDLE_IMPORT, str(office), *map(str, bundles))
+    each = merged["seconds"]
+    print("{name:<34} {s:8.2f} s   ({n} bundles, {i:,} records; each {a:.1f} s on average, the first {f:.1f} s, the last "
+          "{l:.1f} s; {r:,} residents, {v:,} visits; {mb:.0f} MB database)".format(
+              name="street office: merge {n} bundles".format(n=len(bundles)), s=sum(each), n=len(bundles),
+              i=merged["inserted"], a=sum(each) / len(each), f=each[0], l=each[-1], r=merged["residents"],
+              v=merged["visits"], mb=office.stat().st_size / 1e6))
+    print("{name:<34} {m:8.0f} MB  (target under {t} MB; one bundle into an empty station {o:.0f} MB)".format(
+        name="street office merge peak memory", m=merged["maxrss_mb"], t=SYNC_MEMORY_TARGET_MB, o=imported["maxrss_mb"]))
 
 
 if __name__ == "__main__":

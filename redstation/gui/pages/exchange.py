@@ -303,6 +303,7 @@ class ExportPanel(QWidget):
         self.repeat.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat.setPlaceholderText(_("the same again"))
         passwords = QHBoxLayout()
+        passwords.setSpacing(8)
         for field in (self.password, self.repeat):
             field.setFixedWidth(240)
             passwords.addWidget(field)
@@ -1372,7 +1373,7 @@ class ExchangePage(Page):
         self._focus_tab()
 
     def _focus_tab(self) -> None:
-        focus = {"export": self.export.export_button if self.export.export_button.isEnabled() else self.export.full,
+        focus = {"export": self.export.full if self.export.full.isChecked() else self.export.since,
                  "import": self.import_.file, "peers": self.peers_panel.table, "conflicts": self.conflicts.table,
                  "origins": self.origins.table}[self.tab()]
         focus.setFocus()
