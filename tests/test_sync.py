@@ -410,3 +410,17 @@ def test_a_street_office_sees_each_station_apart_and_in_total(two, tmp_path):
     report.monthly_report(street, month, tmp_path / "street.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "street.pdf"), "-"], capture_output=True, text=True).stdout
     assert "各服务站考评情况" in text and "乙站" in text
+
+
+def test_a_clerk_opening_the_bundle_sees_chinese_headers_on_every_sheet(two, tmp_path):
+    from python_calamine import CalamineWorkbook
+    a, _b = two
+    exchange.export_bundle(a, tmp_path / "x.xlsx")
+    book = CalamineWorkbook.from_path(str(tmp_path / "x.xlsx"))
+    residents = book.get_sheet_by_name("居民").to_python()
+    header, machine = residents[0], residents[1]
+    assert "name" in machine and "id_number" in machine
+    assert header[machine.index("name")] == "姓名"
+    for sheet in bundle.SHEETS.values():
+        rows = book.get_sheet_by_name(sheet).to_python()
+        assert all(rows[0][n] not in ("", None) for n in range(len(rows[1]))), sheet

@@ -232,12 +232,14 @@ def write(path: Path, manifest_fields: dict, tables: list[tuple[str, list[tuple[
 
 def _data_sheet(book, name: str, table_columns: list[tuple[str, str]], bold):
     sheet = book.add_worksheet(name[:31])
+    # constant_memory keeps only the current row: write the whole header row before the machine row.
     for n, (column, _kind) in enumerate(table_columns):
         sheet.write_string(0, n, _header(column), bold)
-        sheet.write_string(1, n, column)
         hidden = column in MACHINE or column.endswith("_id")
         sheet.set_column(n, n, 8 if hidden else 16, None, {"hidden": hidden})
     sheet.write_string(0, len(table_columns), NULLS)
+    for n, (column, _kind) in enumerate(table_columns):
+        sheet.write_string(1, n, column)
     sheet.write_string(1, len(table_columns), NULLS)
     sheet.set_column(len(table_columns), len(table_columns), 8, None, {"hidden": True})
     sheet.set_row(1, None, None, {"hidden": True})
