@@ -25,8 +25,14 @@ def default_db_path() -> Path:
     return data_dir() / "redstation.db"
 
 
-def backup_dir() -> Path:
-    folder = data_dir() / "backups"
+def backup_dir(database: str | Path | None = None) -> Path:
+    """The backup folder of ``database``: ``backups`` beside the database file (made if missing).
+
+    For the default database that is ``backups`` in the data folder. Two databases of the same
+    name in different folders (two stations on one PC, the street office's copy) never share
+    a folder, so their backups can never be mistaken for each other's or thinned together.
+    """
+    folder = Path(database).resolve().parent / "backups" if database is not None else data_dir() / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -107,8 +107,8 @@ def make_file(folder: Path, name: str, days_ago: int = 0, now: datetime | None =
     return path
 
 
-def test_prune_deletes_only_the_programs_own_automatic_copies(redstation_home):
-    folder = paths.backup_dir()
+def test_prune_deletes_only_the_programs_own_automatic_copies(redstation_home, db_path):
+    folder = paths.backup_dir(db_path)
     now = datetime(2026, 11, 24, 20, 0)
     autos = [make_file(folder, "redstation-auto-{d:%Y%m%d}-180000.db".format(d=TODAY - timedelta(days=n)))
              for n in range(60)]
@@ -126,7 +126,7 @@ def test_prune_deletes_only_the_programs_own_automatic_copies(redstation_home):
     fresh = make_file(folder, "redstation-auto-20261124-195959.db.partial")
     os.utime(fresh, (now.timestamp() - 60,) * 2)
 
-    deleted = prune_backups("redstation", now=now, protect=[restoring])
+    deleted = prune_backups(db_path.with_name("redstation.db"), now=now, protect=[restoring])
     left = {p.name for p in folder.iterdir()}
     assert {p.name for p in autos[:7]} <= left                            # the last week
     assert autos[9].name in left                                          # Sunday Nov 15: the newest of its week
@@ -143,7 +143,7 @@ def test_prune_deletes_only_the_programs_own_automatic_copies(redstation_home):
 
 # --- the automatic backup -----------------------------------------------------------------------------------------
 
-def test_auto_backup_at_most_daily_and_only_when_something_changed(station_session):
+def test_auto_backup_at_most_daily_and_only_when_something_changed(station_session, db_path):
     monday = datetime(2026, 11, 23, 8, 0)
     first = auto_backup(station_session, now=monday)
     assert first is not None and first.name == "station-auto-20261123-080000.db"
@@ -159,13 +159,13 @@ def test_auto_backup_at_most_daily_and_only_when_something_changed(station_sessi
     tenth = auto_backup(station_session, now=monday + timedelta(days=10))
     assert tenth is not None and counts(tenth)[0] == 2
     # three were made; the thinning kept Tuesday's as the newest of its week (Monday's went) and the tenth day's
-    assert [b.path for b in list_backups()] == [tenth, tuesday] and not first.exists()
+    assert [b.path for b in list_backups(db_path)] == [tenth, tuesday] and not first.exists()
     actions = [r[0] for r in station_session.conn.execute("SELECT action FROM audit_log ORDER BY seq")]
     assert actions.count("backup.auto") == 3
 
 
-def test_a_new_empty_database_gets_no_automatic_backup(session):
-    assert auto_backup(session) is None and list_backups() == []
+def test_a_new_empty_database_gets_no_automatic_backup(session, db_path):
+    assert auto_backup(session) is None and list_backups(db_path) == []
 
 
 def test_auto_backup_is_made_again_when_the_last_one_is_not_of_this_history(station_session, tmp_path):
@@ -175,13 +175,13 @@ def test_auto_backup_is_made_again_when_the_last_one_is_not_of_this_history(stat
     assert auto_backup(station_session, now=day + timedelta(days=1)) is not None
 
 
-def test_everyone_may_have_the_automatic_backup_made_but_only_the_manager_backs_up_by_hand(station_session):
+def test_everyone_may_have_the_automatic_backup_made_but_only_the_manager_backs_up_by_hand(station_session, db_path):
     household(station_session)
     station_session.actor = Actor("u1", "保安", "guard")
     assert auto_backup(station_session) is not None
     with pytest.raises(NotAllowed):
         maintenance.backup(station_session)
-    assert [b.kind for b in list_backups()] == [AUTOMATIC]
+    assert [b.kind for b in list_backups(db_path)] == [AUTOMATIC]
 
 
 def test_no_backup_fills_the_disk(station_session, db_path, tmp_path, monkeypatch):
@@ -199,7 +199,7 @@ def test_no_backup_fills_the_disk(station_session, db_path, tmp_path, monkeypatc
         with pytest.raises(RedStationError, match="空间") as refused:
             make()
     assert "未导入" in str(refused.value)
-    assert dump(db_path) == before and list(paths.backup_dir().iterdir()) == []
+    assert dump(db_path) == before and list(paths.backup_dir(db_path).iterdir()) == []
 
 
 # --- before an import ---------------------------------------------------------------------------------------------
@@ -209,10 +209,10 @@ def test_a_ledger_import_takes_a_backup_first_and_a_dry_run_none(station_session
     ledger = simple_ledger(tmp_path / "l.xlsx", [["张三", "", "", "", "", "阳光花园", "1", "", "101", "", ""],
                                                  ["李四", "", "", "", "", "阳光花园", "1", "", "102", "", ""]])
     import_ledger(station_session, ledger, dry_run=True)
-    assert list_backups() == []
+    assert list_backups(db_path) == []
     result = import_ledger(station_session, ledger)
     assert result.imported == 2
-    (made,) = list_backups()
+    (made,) = list_backups(db_path)
     assert made.kind == BEFORE_IMPORT and str(made.path) == result.backup
     assert made.path.name.startswith("station-before-import-")
     assert counts(made.path)[:2] == [1, 0]                         # the database as it was before the import
@@ -230,26 +230,60 @@ def test_a_failed_import_leaves_no_backup_and_no_change(station_session, db_path
     monkeypatch.setattr(maintenance, "_copy", broken)
     with pytest.raises(RedStationError, match="备份"):
         import_ledger(station_session, ledger)
-    assert dump(db_path) == before and list_backups() == []
+    assert dump(db_path) == before and list_backups(db_path) == []
 
 
-def test_a_bundle_import_takes_its_backup_the_same_way(station_session, tmp_path):
+def test_a_bundle_import_takes_its_backup_the_same_way_and_none_when_it_changes_nothing(station_session, tmp_path,
+                                                                                          db_path):
     household(station_session)
-    bundle = tmp_path / "b.xlsx"
-    exchange.export_bundle(station_session, bundle)
-    assert exchange.import_bundle(station_session, bundle, dry_run=True).backup is None
-    assert list_backups() == []
-    result = exchange.import_bundle(station_session, bundle)
-    (made,) = list_backups()
+    with Session.open(tmp_path / "other.db", Actor.command_line()) as other:
+        station.init_station(other, "乙站", "乙社区", "幸福街道")
+        household(other, room="909")
+        exchange.export_bundle(other, tmp_path / "b.xlsx")
+    assert exchange.import_bundle(station_session, tmp_path / "b.xlsx", trust=True, dry_run=True).backup is None
+    assert list_backups(db_path) == []
+    result = exchange.import_bundle(station_session, tmp_path / "b.xlsx", trust=True)
+    (made,) = list_backups(db_path)
     assert made.kind == BEFORE_IMPORT and str(made.path) == result.backup
+    assert counts(made.path)[0] == 1 and counts(db_path)[0] == 2
+    again = exchange.import_bundle(station_session, tmp_path / "b.xlsx")   # nothing new: the way back stays
+    assert again.backup is None and list_backups(db_path) == [made]
 
 
-def test_an_import_the_user_may_not_make_leaves_no_backup(station_session, tmp_path):
+def test_two_imports_on_one_day_each_keep_the_way_back_for_a_week(station_session, tmp_path, db_path):
+    first = import_ledger(station_session, simple_ledger(
+        tmp_path / "1.xlsx", [["张三", "", "", "", "", "阳光花园", "1", "", "101", "", ""]]))
+    second = import_ledger(station_session, simple_ledger(
+        tmp_path / "2.xlsx", [["李四", "", "", "", "", "阳光花园", "1", "", "102", "", ""]]))
+    assert first.backup != second.backup
+    assert {str(b.path) for b in list_backups(db_path)} == {first.backup, second.backup}
+    assert counts(first.backup)[1] == 0 and counts(second.backup)[1] == 1
+    made = datetime.fromtimestamp(Path(first.backup).stat().st_mtime)
+    assert prune_backups(db_path, now=made + timedelta(days=3)) == []
+    later = prune_backups(db_path, now=made + timedelta(days=9))   # a week on, the newest of that day stays
+    assert [str(p) for p in later] == [first.backup]
+
+
+def test_backups_of_two_databases_of_the_same_name_are_never_mixed(tmp_path):
+    made = {}
+    for name in ("甲", "乙"):
+        path = tmp_path / name / "redstation.db"
+        path.parent.mkdir()
+        with Session.open(path, Actor.command_line()) as s:
+            station.init_station(s, name + "站", name + "社区", "幸福街道")
+            household(s)
+            made[name] = maintenance.backup(s, now=datetime(2026, 11, 20, 9, 0))
+    assert made["甲"].parent == tmp_path / "甲" / "backups" and made["乙"].parent == tmp_path / "乙" / "backups"
+    assert [b.path for b in list_backups(tmp_path / "甲" / "redstation.db")] == [made["甲"]]
+    assert maintenance.newest_good_backup(tmp_path / "乙" / "redstation.db").path == made["乙"]
+
+
+def test_an_import_the_user_may_not_make_leaves_no_backup(station_session, tmp_path, db_path):
     ledger = simple_ledger(tmp_path / "l.xlsx", [["张三", "", "", "", "", "阳光花园", "1", "", "101", "", ""]])
     station_session.actor = Actor("u1", "保安", "guard")
     with pytest.raises(NotAllowed):
         import_ledger(station_session, ledger)
-    assert list_backups() == []
+    assert list_backups(db_path) == []
 
 
 # --- the kinds listed ---------------------------------------------------------------------------------------------
@@ -263,9 +297,9 @@ def test_list_backups_names_every_kind_newest_first(station_session, db_path, tm
     import_ledger(station_session, ledger)                                  # now
     upgrade = db.backup_before_migration(station_session.conn, db_path, 1)  # now, a second later at most
     safety = maintenance.restore(station_session, manual)
-    (paths.backup_dir() / "notes.txt").write_text("mine")
-    (paths.backup_dir() / "station-auto-20261122-090000.db.partial").write_bytes(b"half")
-    listed = list_backups()
+    (paths.backup_dir(db_path) / "notes.txt").write_text("mine")
+    (paths.backup_dir(db_path) / "station-auto-20261122-090000.db.partial").write_bytes(b"half")
+    listed = list_backups(db_path)
     kinds = [b.kind for b in listed]
     assert sorted(kinds) == sorted([MANUAL, AUTOMATIC, BEFORE_IMPORT, BEFORE_UPGRADE, BEFORE_RESTORE])
     assert [b.when for b in listed] == sorted((b.when for b in listed), reverse=True)
@@ -328,13 +362,13 @@ def newer_copy(good: Path, out: Path) -> Path:
 def test_restore_refuses_a_bad_file_and_changes_nothing(station_session, db_path, good_backup, tmp_path, make, says):
     household(station_session, room="102")
     bad = make(good_backup, tmp_path / "bad.db")
-    before, backups_before = dump(db_path), list_backups()
+    before, backups_before = dump(db_path), list_backups(db_path)
     with pytest.raises(RedStationError) as refused:
         maintenance.restore(station_session, bad)
     message = str(refused.value)
     assert says in message and "\n" not in message, message
     assert dump(db_path) == before
-    assert list_backups() == backups_before                         # not even the safety backup was made
+    assert list_backups(db_path) == backups_before                         # not even the safety backup was made
 
 
 def test_restore_of_a_good_backup_keeps_a_safety_backup_of_the_current_data(station_session, db_path, good_backup):
@@ -348,12 +382,36 @@ def test_restore_of_a_good_backup_keeps_a_safety_backup_of_the_current_data(stat
     assert last == "restore"
 
 
+def test_a_restore_keeps_every_audit_entry_made_since_the_backup(station_session, db_path, good_backup, tmp_path):
+    from redstation.excel.ledger_export import export_ledger
+    export_ledger(station_session, tmp_path / "全部.xlsx", unmasked=True)    # what someone might want to hide
+    actions_before = [r[0] for r in station_session.conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+    maintenance.restore(station_session, good_backup)
+    actions = [r[0] for r in station_session.conn.execute("SELECT action FROM audit_log ORDER BY seq")]
+    assert actions == actions_before + ["restore"] and "ledger.export" in actions
+    assert maintenance.check(station_session) == []                      # and the chain holds
+    detail = station_session.conn.execute("SELECT detail FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert '"entries_carried_over": ' in detail
+
+
+def test_restoring_another_history_says_how_many_entries_its_log_replaced(station_session, db_path, tmp_path):
+    household(station_session)
+    with Session.open(tmp_path / "other.db", Actor.command_line()) as other:
+        station.init_station(other, "乙站", "乙社区", "幸福街道")
+        foreign = maintenance.backup(other, tmp_path / "other-copy.db")
+    count = station_session.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    safety = maintenance.restore(station_session, foreign)
+    assert maintenance.check(station_session) == []
+    last = station_session.conn.execute("SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    assert last[0] == "restore" and '"entries_replaced": {n}'.format(n=count) in last[1] and safety.name in last[1]
+
+
 def test_only_the_manager_restores(station_session, db_path, good_backup):
     station_session.actor = Actor("u1", "窗口", "desk")
     before = dump(db_path)
     with pytest.raises(NotAllowed):
         maintenance.restore(station_session, good_backup)
-    assert dump(db_path) == before and [b.kind for b in list_backups()] == [MANUAL]
+    assert dump(db_path) == before and [b.kind for b in list_backups(db_path)] == [MANUAL]
 
 
 def test_the_database_is_not_restored_onto_itself(station_session, db_path):
@@ -361,13 +419,13 @@ def test_the_database_is_not_restored_onto_itself(station_session, db_path):
         maintenance.restore(station_session, db_path)
 
 
-def test_newest_good_backup_skips_damaged_ones(station_session, tmp_path):
+def test_newest_good_backup_skips_damaged_ones(station_session, tmp_path, db_path):
     household(station_session)
     older = maintenance.backup(station_session, now=datetime(2026, 11, 1, 9, 0))
     newer = maintenance.backup(station_session, now=datetime(2026, 11, 2, 9, 0))
     damaged_copy(newer, newer)
-    assert maintenance.newest_good_backup("station").path == older
-    assert maintenance.newest_good_backup("other") is None
+    assert maintenance.newest_good_backup(db_path).path == older
+    assert maintenance.newest_good_backup(db_path.with_name("other.db")) is None
 
 
 def test_a_check_can_be_cancelled(good_backup):

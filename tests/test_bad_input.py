@@ -737,3 +737,17 @@ def test_a_full_disk_during_a_bundle_import(capsys, station, good_bundle, monkey
     assert snapshot(station) == before
     code, out, _err = cli(capsys, "--db", station, "import-bundle", good_bundle, "--trust", "--json")
     assert code == 0 and json.loads(out)["inserted"] > 0    # with room again, the same bundle goes in
+
+
+@pytest.mark.parametrize("command", [["export-bundle"], ["export-ledger"], ["print", "round-sheet"],
+                                     ["report", "monthly", "2026-01"], ["backup"]])
+def test_writing_into_a_folder_that_does_not_exist(capsys, source, tmp_path, command):
+    before = snapshot(source)
+    out = tmp_path / "没有的文件夹" / "out.xlsx"
+    if command[0] in ("print", "report"):
+        out = out.with_suffix(".pdf")
+    err = assert_refused(cli(capsys, "--db", source, *command, out), out.name)
+    assert "没有的文件夹" in err or "找不到" in err, err
+    assert not out.parent.exists()
+    if command[0] != "backup":
+        assert snapshot(source) == before

@@ -105,7 +105,7 @@ def test_sizes_read_as_people_read_them():
     assert [size_text(n) for n in (300, 830_000, 62_545_920, 3_010_600_960)] == ["1 KB", "830 KB", "62.5 MB", "3.01 GB"]
 
 
-def test_back_up_now_makes_a_backup_and_the_list_shows_it(qtbot, section):
+def test_back_up_now_makes_a_backup_and_the_list_shows_it(qtbot, section, db_path):
     assert section.table.rowCount() == 0 and not section.empty.isHidden()
     with qtbot.waitSignal(section.backup_made, timeout=WAIT_MS) as made:
         qtbot.mouseClick(section.backup_button, Qt.MouseButton.LeftButton)
@@ -114,7 +114,7 @@ def test_back_up_now_makes_a_backup_and_the_list_shows_it(qtbot, section):
     assert section.table.rowCount() == 1 and cells(section, 0)[1] == "手动"
     assert "备份已完成" in section.outcome.text() and section.progress_row.isHidden()
     assert section.backup_button.isEnabled()
-    assert [b.kind for b in list_backups()] == [MANUAL]
+    assert [b.kind for b in list_backups(db_path)] == [MANUAL]
 
 
 def test_restore_asks_restores_and_then_closes_the_program(qtbot, window, section, admin_session, db_path, monkeypatch):
@@ -151,7 +151,7 @@ def test_a_damaged_file_is_not_restored(qtbot, section, admin_session, db_path, 
     section.restore(bad)
     qtbot.waitUntil(lambda: section.task is None, timeout=WAIT_MS)
     assert "未做任何改动" in section.outcome.text() and "bad.db" in section.outcome.text()
-    assert households(db_path) == 1 and list_backups() == [] and message_boxes() == []
+    assert households(db_path) == 1 and list_backups(db_path) == [] and message_boxes() == []
 
 
 def test_only_the_manager_may_back_up_and_restore_by_hand(qtbot, admin_session):
@@ -199,14 +199,14 @@ def test_a_damaged_database_offers_the_newest_good_backup(qtbot, window, admin_s
     guard.restore_button.click()
     qtbot.waitUntil(lambda: any("备份已恢复" == b.windowTitle() for b in message_boxes()), timeout=WAIT_MS)
     assert maintenance.check_file(db_path) == []                      # the audit log is whole again
-    assert BEFORE_RESTORE in [b.kind for b in list_backups()]          # the damaged state is kept too
+    assert BEFORE_RESTORE in [b.kind for b in list_backups(db_path)]          # the damaged state is kept too
     assert older.exists()
     (done,) = message_boxes()
     done.button(QMessageBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert guard.passed is False
     guard.close(admin_session)                                          # no automatic copy of what failed the check
-    assert AUTOMATIC not in [b.kind for b in list_backups()]
+    assert AUTOMATIC not in [b.kind for b in list_backups(db_path)]
 
 
 def test_without_a_good_backup_the_way_out_is_to_quit(qtbot, window, db_path):
@@ -225,10 +225,10 @@ def test_a_sound_database_passes_and_gets_its_daily_backup(qtbot, window, admin_
     with qtbot.waitSignal(guard.checked, timeout=WAIT_MS) as checked:
         guard.watch(window)
     assert checked.args[0] == [] and guard.passed and guard.dialog is None
-    qtbot.waitUntil(lambda: guard.backup_task is None and list_backups() != [], timeout=WAIT_MS)
-    assert [b.kind for b in list_backups()] == [AUTOMATIC]
+    qtbot.waitUntil(lambda: guard.backup_task is None and list_backups(db_path) != [], timeout=WAIT_MS)
+    assert [b.kind for b in list_backups(db_path)] == [AUTOMATIC]
     guard.close(admin_session)                                          # the same day: no second one
-    assert len(list_backups()) == 1
+    assert len(list_backups(db_path)) == 1
     assert guard.lock is None and lock_database(db_path) is not None  # released
 
 

@@ -61,7 +61,7 @@ def test_the_settings_page_is_the_eighth_page_with_its_sections(qtbot, window):
     assert window.current_page() is window.settings
     assert window.settings.header.text() == "设置"
     boxes = [box.title() for box in window.settings.findChildren(QGroupBox)]
-    assert boxes == ["本服务站", "我的账号", "用户", "审计日志", "界面语言", "本程序"]
+    assert boxes == ["本服务站", "我的账号", "用户", "审计日志", "数据备份", "界面语言", "本程序"]
 
 
 def test_this_station_shows_the_station_and_the_database(page, gui_session):

@@ -155,7 +155,7 @@ class BackupsSection(QGroupBox):
 
     def refresh(self) -> None:
         """List the backups again (a folder of a few dozen files: read here, it takes no time)."""
-        self.backups = maintenance.list_backups()
+        self.backups = maintenance.list_backups(self.taskman.database)
         self.table.setRowCount(len(self.backups))
         for row, item in enumerate(self.backups):
             cells = [item.when.strftime(WHEN_FORMAT), item.label, size_text(item.size)]
@@ -236,7 +236,8 @@ class BackupsSection(QGroupBox):
     # --- restoring ----------------------------------------------------------------------------------------------
 
     def choose_file(self) -> str:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Restore from a backup"), str(backup_dir()),
+        folder = str(backup_dir(self.taskman.database))
+        path, _filter = QFileDialog.getOpenFileName(self, _("Restore from a backup"), folder,
                                                     _("RedStation databases (*.db);;All files (*)"))
         return path
 
@@ -279,4 +280,4 @@ class BackupsSection(QGroupBox):
     # --- the folder ---------------------------------------------------------------------------------------------
 
     def open_folder(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(backup_dir())))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(backup_dir(self.taskman.database))))

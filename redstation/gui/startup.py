@@ -270,7 +270,7 @@ class StartupGuard(QObject):
                     raise
                 found = [str(exc)]
             # the way back is looked for here too: checking backups takes as long as checking the database
-            good = maintenance.newest_good_backup(path.stem, skip=[path]) if found else None
+            good = maintenance.newest_good_backup(path, skip=[path]) if found else None
             return found, good
 
         self.task = taskman.run_in_background(work, self._checked, owner=window)

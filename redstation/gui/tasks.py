@@ -190,6 +190,11 @@ class TaskManager(QObject):
         """Who uses the window now (None without a session)."""
         return self._session.actor if self._session is not None else None
 
+    @property
+    def database(self):
+        """The database file the window works on (None without a session)."""
+        return self._session.path if self._session is not None else None
+
     def db(self, fn: Callable[[Session], Any], on_done: Callable[[Outcome], None] | None = None, *,
            owner: QObject | None = None) -> Task:
         """Run ``fn(session)`` on the database thread; ``on_done(outcome)`` runs on the GUI thread.

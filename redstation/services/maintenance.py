@@ -1,8 +1,8 @@
 """Backups, restore and the integrity check.
 
-Backups are copies made with SQLite's online backup API into the backup folder
-(``paths.backup_dir()``), named after the database and what they were made for, so that
-the program can tell its own copies from anything else in the folder:
+Backups are copies made with SQLite's online backup API into the backup folder beside the
+database (``paths.backup_dir(database)``), named after the database and what they were made
+for, so that the program can tell its own copies from anything else in the folder:
 
 - ``redstation-20261124-093000.db``: made by hand (``redstation backup``, 立即备份);
 - ``redstation-auto-20261124-093000.db``: automatic, at most once a day when something changed;
@@ -12,8 +12,9 @@ the program can tell its own copies from anything else in the folder:
 
 (``redstation`` is the database file's own name without ``.db``.) The copies the program
 makes by itself are thinned after each new one (``prune_backups``): the newest of each of the
-last 7 days, 4 weeks and 12 months stays, as do the newest of each kind; copies made by hand
-and files of any other name are never deleted.
+last 7 days, 4 weeks and 12 months stays, as do the newest of each kind and every copy made
+before an import, a restore or an update in the last 7 days (two imports on one day each keep
+the way back to before them); copies made by hand and files of any other name are never deleted.
 """
 
 from __future__ import annotations
@@ -89,9 +90,10 @@ def parse_name(name: str) -> tuple[str, str, datetime, int] | None:
     return match["stem"], kind, when, int(match["n"] or 1)
 
 
-def list_backups(folder: str | Path | None = None) -> list[Backup]:
-    """The program's backups in the backup folder (or ``folder``), newest first; other files are left out."""
-    folder = Path(folder) if folder is not None else backup_dir()
+def list_backups(database: str | Path) -> list[Backup]:
+    """The program's backups of the database file ``database``, newest first; other files are left out."""
+    database = Path(database)
+    folder = backup_dir(database)
     found = []
     try:
         entries = list(os.scandir(folder))
@@ -108,13 +110,17 @@ def list_backups(folder: str | Path | None = None) -> list[Backup]:
         except OSError:
             continue
         stem, kind, when, number = parsed
+        if stem != database.stem:
+            continue
         found.append(Backup(Path(entry.path), when, size, kind, stem, number))
     found.sort(key=lambda b: (b.when, b.number, b.path.name), reverse=True)
     return found
 
 
-def _database_name(session: Session) -> str:
-    return Path(session.path).stem if session.path else "redstation"
+def _database(session: Session) -> Path:
+    if not session.path:
+        raise RedStationError(_("A database in memory has no backups"))
+    return Path(session.path)
 
 
 def _new_name(folder: Path, database: str, kind: str, moment: datetime) -> Path:
@@ -168,42 +174,40 @@ def to_keep(backups: Iterable[tuple[str, datetime]], today: date) -> set[str]:
     return keep
 
 
-def prune_backups(database: str | None = None, *, folder: str | Path | None = None, now: datetime | None = None,
+def prune_backups(database: str | Path, *, now: datetime | None = None,
                   protect: Iterable[str | Path] = ()) -> list[Path]:
-    """Delete the program's own backups of ``database`` (or of every database) that ``to_keep`` does not keep.
+    """Delete the program's own backups of the database file ``database`` that ``to_keep`` does not keep.
 
     Never deleted: backups made by hand, files of any other name, the newest backup of each
-    kind, and the files in ``protect`` (a backup being restored). Returns what was deleted.
+    kind, copies made before an import, a restore or an update in the last 7 days, and the
+    files in ``protect`` (a backup being restored). Returns what was deleted.
     """
     now = now or datetime.now()
-    folder = Path(folder) if folder is not None else backup_dir()
+    folder = backup_dir(database)
+    recent = now - timedelta(days=DAYS)
     protected = set()
     for path in protect:
         try:
             protected.add(Path(path).resolve())
         except OSError:
             pass
-    series: dict[str, list[Backup]] = {}
-    for item in list_backups(folder):
-        if item.kind != MANUAL and (database is None or item.database == database):
-            series.setdefault(item.database, []).append(item)
+    items = [b for b in list_backups(database) if b.kind != MANUAL]
+    keep = to_keep([(b.path.name, b.when) for b in items], now.date())
+    newest_of_kind = set()
+    for item in items:  # newest first
+        if item.kind not in newest_of_kind or (item.kind != AUTOMATIC and item.when >= recent):
+            newest_of_kind.add(item.kind)
+            keep.add(item.path.name)
     deleted = []
-    for items in series.values():
-        keep = to_keep([(b.path.name, b.when) for b in items], now.date())
-        newest_of_kind = set()
-        for item in items:  # newest first
-            if item.kind not in newest_of_kind:
-                newest_of_kind.add(item.kind)
-                keep.add(item.path.name)
-        for item in items:
-            if item.path.name in keep or item.path.resolve() in protected:
-                continue
-            try:
-                item.path.unlink()
-            except OSError as exc:
-                log.warning("could not delete the old backup %s: %s", item.path, exc)
-                continue
-            deleted.append(item.path)
+    for item in items:
+        if item.path.name in keep or item.path.resolve() in protected:
+            continue
+        try:
+            item.path.unlink()
+        except OSError as exc:
+            log.warning("could not delete the old backup %s: %s", item.path, exc)
+            continue
+        deleted.append(item.path)
     for partial in folder.glob("*.db.partial"):  # left by a copy that never finished (power cut)
         try:
             if parse_name(partial.name[:-len(".partial")]) is not None and \
@@ -281,12 +285,14 @@ def backup(session: Session, out: str | Path | None = None, *, kind: str = MANUA
     action = "backup" if kind == MANUAL else "backup.auto"
     roles.check(session.actor.role, action)  # before the copy: a refused user leaves no file behind
     now = now or datetime.now()
-    database = _database_name(session)
-    folder = backup_dir() if out is None else Path(out)
-    target = _new_name(folder, database, kind, now) if folder.is_dir() else folder
-    if session.path and target.resolve() == Path(session.path).resolve():
+    database = _database(session)
+    folder = backup_dir(database) if out is None else Path(out)
+    target = _new_name(folder, database.stem, kind, now) if folder.is_dir() else folder
+    if target.resolve() == database.resolve():
         raise RedStationError(_("A backup cannot overwrite the database it copies"))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        raise RedStationError(_("The backup {path} could not be written: {error}").format(
+            path=target, error=_("the folder cannot be found, or no file can be made in it")))
     try:
         _copy(session.conn, target, progress)
     except OSError as exc:
@@ -295,7 +301,7 @@ def backup(session: Session, out: str | Path | None = None, *, kind: str = MANUA
     if record:
         with session.write(action, detail={"file": str(target), "kind": kind}):
             pass
-    if target.parent.resolve() == backup_dir().resolve():
+    if target.parent.resolve() == backup_dir(database):
         prune_backups(database, now=now, protect=protect)
     return target
 
@@ -308,14 +314,16 @@ class BackupBeforeImport:
     holds the database as it is (SQLite's snapshot of a reader in WAL mode; nobody else can write
     while the import holds the write lock). ``keep()``, called after the import's last change and
     before it commits, copies that state into a new before-import backup and returns its path. An
-    import that fails, is cancelled or is a dry run leaves no copy behind; a copy that cannot be
-    written fails the import, which then changes nothing. Use it in a ``with`` block.
+    import that fails, is cancelled, is a dry run or changed no record leaves no copy behind (so
+    importing a file again does not crowd out the copy from before its first import); a copy that
+    cannot be written fails the import, which then changes nothing. Use it in a ``with`` block.
     """
 
     def __init__(self, session: Session):
         self.session = session
         self.path: Path | None = None
         self._snapshot: sqlite3.Connection | None = None
+        self._changes = _last_change(session.conn)
         if session.path:
             self._snapshot = sqlite3.connect(session.path, isolation_level=None,
                                              timeout=db.BUSY_TIMEOUT_MS / 1000)
@@ -325,9 +333,11 @@ class BackupBeforeImport:
     def keep(self) -> Path | None:
         if self._snapshot is None:  # a session without a file name: nothing to copy from
             return None
-        database = _database_name(self.session)
+        if _last_change(self.session.conn) == self._changes:  # no record changed: nothing to go back to
+            return None
+        database = _database(self.session)
         now = datetime.now()
-        target = _new_name(backup_dir(), database, BEFORE_IMPORT, now)
+        target = _new_name(backup_dir(database), database.stem, BEFORE_IMPORT, now)
         try:
             _copy(self._snapshot, target)
         except OSError as exc:
@@ -349,6 +359,12 @@ class BackupBeforeImport:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _last_change(conn: sqlite3.Connection) -> int:
+    """The sequence number of the last change to a record (every insert and update of a synchronised record
+    is numbered in ``sync_changes``, see migration 3)."""
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM sync_changes").fetchone()[0]
 
 
 def _changed_since(conn: sqlite3.Connection, copy: Path) -> bool:
@@ -379,8 +395,7 @@ def auto_backup(session: Session, *, now: datetime | None = None, progress: Prog
     The window calls it when it opens and when it closes; imports take their own backup before they write.
     """
     now = now or datetime.now()
-    database = _database_name(session)
-    autos = [b for b in list_backups() if b.kind == AUTOMATIC and b.database == database
+    autos = [b for b in list_backups(_database(session)) if b.kind == AUTOMATIC
              and b.when.date() <= now.date()]  # one dated in the future (a clock set wrong) is no reason to wait
     if autos:
         newest = autos[0]
@@ -393,11 +408,11 @@ def auto_backup(session: Session, *, now: datetime | None = None, progress: Prog
     return backup(session, kind=AUTOMATIC, now=now, progress=progress)
 
 
-def newest_good_backup(database: str | None = None, *, skip: Iterable[str | Path] = ()) -> Backup | None:
-    """The newest backup (of ``database``, a file name without ".db") that passes ``check_file``; None if none does."""
+def newest_good_backup(database: str | Path, *, skip: Iterable[str | Path] = ()) -> Backup | None:
+    """The newest backup of the database file ``database`` that passes ``check_file``; None if none does."""
     skipped = {Path(p).resolve() for p in skip}
-    for item in list_backups():
-        if (database is not None and item.database != database) or item.path.resolve() in skipped:
+    for item in list_backups(database):
+        if item.path.resolve() in skipped:
             continue
         try:
             if not check_file(item.path):
@@ -486,9 +501,14 @@ def restore(session: Session, source: str | Path, *, progress: ProgressFn | None
         raise RedStationError(_("{path} cannot be restored: {problem}").format(path=source, problem=found[0]))
     if session.path and source.resolve() == Path(session.path).resolve():
         raise RedStationError(_("{path} is the database itself, not a backup of it").format(path=source))
-    safety = backup(session, kind=BEFORE_RESTORE, protect=[source])
+    safety = backup(session, kind=BEFORE_RESTORE, protect=[source], record=False)  # the restore entry names it
     src = sqlite3.connect("file:{p}?mode=ro".format(p=source.resolve().as_posix()), uri=True)
     try:
+        # What was done since the backup was made stays on record: the audit entries after the backup's newest
+        # one are carried over unchanged (a restore must not be a way to erase an entry).
+        restored_end = audit.newest(src)
+        later = audit.entries_after(session.conn, *restored_end) if restored_end else None
+        replaced = session.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
         if progress is None:
             src.backup(session.conn)
         else:
@@ -498,6 +518,10 @@ def restore(session: Session, source: str | Path, *, progress: ProgressFn | None
         src.close()
     session.conn.execute("PRAGMA journal_mode = WAL")
     db._migrate(session.conn, db.schema_version(session.conn))  # an older backup is brought up to date
-    with session.write("restore", detail={"file": str(source), "safety_backup": str(safety)}):
-        pass
+    with session.write("restore", detail={"file": str(source), "safety_backup": str(safety)}) as change:
+        if later is not None:
+            audit.carry_over(change.conn, later)
+            change.detail["entries_carried_over"] = len(later)
+        else:  # another history: its log stays in the safety backup, and this entry says so
+            change.detail["entries_replaced"] = replaced
     return safety

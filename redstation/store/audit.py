@@ -105,6 +105,35 @@ def append(conn: sqlite3.Connection, entry: dict) -> None:
     records.set_setting(conn, HEAD_KEY, "{seq} {hash}".format(seq=cursor.lastrowid, hash=row["hash"]))
 
 
+_COLUMNS = ("seq",) + _FIELDS + ("prev_hash", "hash")
+
+
+def entries_after(conn: sqlite3.Connection, seq: int, hash_: str) -> list[tuple] | None:
+    """The entries written after entry ``seq``, oldest first, if this log holds that entry with the hash ``hash_``
+    (another copy of the same history, e.g. a backup of this database); None if it does not."""
+    here = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    if here is None or here[0] != hash_:
+        return None
+    return conn.execute("SELECT {cols} FROM audit_log WHERE seq > ? ORDER BY seq".format(cols=", ".join(_COLUMNS)),
+                        (seq,)).fetchall()
+
+
+def carry_over(conn: sqlite3.Connection, entries: list[tuple]) -> None:
+    """Append ``entries`` (from ``entries_after`` on another copy of this log) unchanged: they continue this
+    log's chain, so the chain holds and nothing of what was done is lost. Inside the write's transaction."""
+    for entry in entries:
+        conn.execute("INSERT INTO audit_log ({cols}) VALUES ({marks})".format(
+            cols=", ".join(_COLUMNS), marks=", ".join("?" * len(_COLUMNS))), tuple(entry))
+    if entries:
+        records.set_setting(conn, HEAD_KEY, "{seq} {hash}".format(seq=entries[-1][0], hash=entries[-1][-1]))
+
+
+def newest(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """(seq, hash) of the newest entry there is, None for an empty log."""
+    row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def _named(conn: sqlite3.Connection, kind: str, seq: int, before: int | None = None) -> Break:
     row = conn.execute("SELECT at, user_name, action FROM audit_log WHERE seq = ?", (seq,)).fetchone()
     at, user_name, action = tuple(row) if row else (None, None, None)

@@ -127,7 +127,7 @@ def backup_before_migration(conn: sqlite3.Connection, path: Path, version: int) 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     partial = None
     try:
-        folder = backup_dir()
+        folder = backup_dir(path)
         target = folder / "{stem}-schema{version}-before-upgrade-{stamp}.db".format(stem=path.stem, version=version,
                                                                                    stamp=stamp)
         number = 1

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from redstation import RedStationError
 from redstation.domain.vocab import label
 from redstation.excel import ooxml
+from redstation.excel.writing import os_reason, temporary_beside
 from redstation.i18n import N_, _
 from redstation.paths import publish
 
@@ -171,9 +171,10 @@ def write(path: Path, manifest_fields: dict, tables: list[tuple[str, list[tuple[
     ``manifest_fields``: station_id, station_name, community, public_key, created_at, schema, scope.
     """
     path = Path(path)
-    folder = path.parent
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", prefix=".~redstation-bundle-", dir=folder)
-    os.close(handle)
+    try:
+        temporary = temporary_beside(path, "bundle")
+    except OSError as exc:
+        raise BundleError(_("Cannot write {path}: {error}").format(path=path, error=os_reason(exc))) from None
     try:
         book = xlsxwriter.Workbook(temporary, {"constant_memory": True, "strings_to_numbers": False,
                                                "strings_to_formulas": False, "strings_to_urls": False})
@@ -223,7 +224,7 @@ def write(path: Path, manifest_fields: dict, tables: list[tuple[str, list[tuple[
             _encrypt(temporary, password)
         publish(temporary, path)
     except OSError as exc:
-        raise BundleError(_("Cannot write {path}: {error}").format(path=path, error=exc.strerror or exc)) from None
+        raise BundleError(_("Cannot write {path}: {error}").format(path=path, error=os_reason(exc))) from None
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 from redstation import NAME, __version__
 from redstation.gui.about import AboutDialog
 from redstation.gui.audit_log import AuditLogDialog
+from redstation.gui.backups import BackupsSection
 from redstation.gui.pages import Page
 from redstation.gui.tasks import TaskManager
 from redstation.gui.users import AccountSection, UsersSection
@@ -58,13 +59,14 @@ class SettingsPage(Page):
 
         self.station_box = self._station_section(session)
         self.language_box = self._language_section()
-        self.program_box = self._program_section()
+        self.program_box = self._program_section(session)
         self.account_box = AccountSection(taskman) if taskman is not None else None
         manager = taskman is not None and taskman.actor.role == "admin"
         self.users_box = UsersSection(taskman) if manager else None
         self.audit_box = self._audit_section() if manager else None
-        for box in (self.station_box, self.account_box, self.users_box, self.audit_box, self.language_box,
-                    self.program_box):
+        self.backups_box = BackupsSection(taskman) if taskman is not None else None
+        for box in (self.station_box, self.account_box, self.users_box, self.audit_box, self.backups_box,
+                    self.language_box, self.program_box):
             if box is not None:
                 self.add_section(box)
 
@@ -157,14 +159,14 @@ class SettingsPage(Page):
 
     # --- this program -------------------------------------------------------------------------------------------
 
-    def _program_section(self) -> QGroupBox:
+    def _program_section(self, session: Session) -> QGroupBox:
         box = QGroupBox(_("This program"))
         form = _form(box)
         self.version = _value("{name} {version}".format(name=NAME, version=__version__))
         form.addRow(QLabel(_("{label}:").format(label=_("Version"))), self.version)
         self.data_folder = _value(str(data_dir()))
         form.addRow(QLabel(_("{label}:").format(label=_("Data folder"))), self.data_folder)
-        self.backup_folder = _value(str(backup_dir()))
+        self.backup_folder = _value(str(backup_dir(session.path)))
         form.addRow(QLabel(_("{label}:").format(label=_("Backups"))), self.backup_folder)
         self.about_button = QPushButton(_("About…"))
         self.about_button.clicked.connect(self.show_about)
