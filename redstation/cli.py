@@ -448,8 +448,14 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     from redstation.services import maintenance
-    with _open(args, create=True) as session:
-        safety = maintenance.restore(session, args.file)
+    from redstation.store.lock import DatabaseLock
+    lock = DatabaseLock.take(args.db)  # never under an open window: it would go on with the data it had
+    try:
+        with _open(args, create=True) as session:
+            safety = maintenance.restore(session, args.file)
+    finally:
+        if lock is not None:
+            lock.release()
     print(_("Restored from {file}; the previous data was saved in {safety}").format(file=args.file, safety=safety))
     return 0
 

@@ -164,6 +164,22 @@ def test_restore_refuses_a_bad_file_and_keeps_the_data(capsys, tmp_path, demo_db
     assert run(capsys, "--db", work, "stats", "--json")[1] == before
 
 
+def test_restore_is_refused_while_a_window_has_the_database_open(capsys, tmp_path, demo_db):
+    from redstation.store.lock import DatabaseLock
+    copy = tmp_path / "copy.db"
+    run(capsys, "--db", demo_db, "backup", copy)
+    _c, before, _e = run(capsys, "--db", demo_db, "stats", "--json")
+    window = DatabaseLock.take(demo_db)          # what the open window holds
+    try:
+        code, out, err = run(capsys, "--db", demo_db, "restore", copy)
+        assert code == 1 and out == "" and err.count("\n") == 1 and "已经在使用这个数据库" in err, err
+        assert run(capsys, "--db", demo_db, "stats", "--json")[1] == before
+        assert run(capsys, "--db", demo_db, "stats", "--json")[0] == 0   # reading beside the window is fine
+    finally:
+        window.release()
+    assert run(capsys, "--db", demo_db, "restore", copy)[0] == 0
+
+
 def test_the_installed_command_runs_as_a_separate_process(tmp_path):
     env = dict(os.environ, REDSTATION_HOME=str(tmp_path / "home"))
     path = tmp_path / "p.db"

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QPushButto
 
 from redstation.gui import startup  # noqa: E402
 from redstation.gui.backups import BackupsSection, size_text  # noqa: E402
-from redstation.gui.startup import DatabaseInUse, ErrorHandler, StartupGuard, lock_database, lock_path  # noqa: E402
+from redstation.gui.startup import ErrorHandler, StartupGuard  # noqa: E402
 from redstation.gui.tasks import TaskManager  # noqa: E402
 from redstation.services import maintenance, register, station, users  # noqa: E402
 from redstation.services.maintenance import AUTOMATIC, BEFORE_RESTORE, MANUAL, list_backups  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
+from redstation.store.lock import DatabaseInUse, DatabaseLock, lock_path  # noqa: E402
 
 WAIT_MS = 10_000
 
@@ -219,45 +220,56 @@ def test_without_a_good_backup_the_way_out_is_to_quit(qtbot, window, db_path):
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
 
 
-def test_a_sound_database_passes_and_gets_its_daily_backup(qtbot, window, admin_session, db_path):
-    lock = lock_database(db_path)
+def test_a_sound_database_passes_and_gets_its_daily_backup(qtbot, window, admin_session, db_path, monkeypatch):
+    lock = DatabaseLock.take(db_path)
     guard = StartupGuard(db_path, lock)
     with qtbot.waitSignal(guard.checked, timeout=WAIT_MS) as checked:
         guard.watch(window)
     assert checked.args[0] == [] and guard.passed and guard.dialog is None
     qtbot.waitUntil(lambda: guard.backup_task is None and list_backups(db_path) != [], timeout=WAIT_MS)
     assert [b.kind for b in list_backups(db_path)] == [AUTOMATIC]
-    guard.close(admin_session)                                          # the same day: no second one
-    assert len(list_backups(db_path)) == 1
-    assert guard.lock is None and lock_database(db_path) is not None  # released
+    # the window stays open past midnight: the hourly look makes the next day's backup
+    assert guard.backup_timer.isActive() and guard.backup_timer.interval() == startup.BACKUP_LOOK_MS
+    add_household(admin_session, "102")
+    real = maintenance.auto_backup
+    monkeypatch.setattr(maintenance, "auto_backup", lambda session: real(session, now=datetime.now() + timedelta(days=1)))
+    guard.backup_timer.timeout.emit()
+    qtbot.waitUntil(lambda: guard.backup_task is None and len(list_backups(db_path)) == 2, timeout=WAIT_MS)
+    monkeypatch.setattr(maintenance, "auto_backup", real)
+    guard.close(admin_session)                                          # the same day: no third one
+    assert len(list_backups(db_path)) == 2 and not guard.backup_timer.isActive()
+    assert guard.lock is None
+    again = DatabaseLock.take(db_path)                                   # released
+    assert again is not None
+    again.release()
 
 
 # --- start-up: one program per database, no network share -----------------------------------------------------------
 
 def test_a_second_copy_on_the_same_database_is_stopped(qtbot, db_path, monkeypatch):
-    held = lock_database(db_path)
+    held = DatabaseLock.take(db_path)
     assert held is not None and lock_path(db_path).exists()
     with pytest.raises(DatabaseInUse) as refused:
-        lock_database(db_path)
+        DatabaseLock.take(db_path)
     assert str(os.getpid()) in str(refused.value)
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: said.append((title, text)))
     assert StartupGuard.acquire(db_path) is None
     assert said and "已经" in said[0][1]
-    held.unlock()
+    held.release()
     guard = StartupGuard.acquire(db_path)
     assert guard is not None and guard.lock is not None
     guard.release()
 
 
 def test_a_lock_left_by_a_crashed_program_does_not_block(db_path):
-    script = ("import os, sys\nfrom PySide6.QtCore import QLockFile\n"
-              "lock = QLockFile(sys.argv[1])\nassert lock.tryLock(0)\nos._exit(0)\n")   # dies holding it
-    subprocess.run([sys.executable, "-c", script, str(lock_path(db_path))], check=True, timeout=60)
-    assert lock_path(db_path).exists()
-    lock = lock_database(db_path)
-    assert lock is not None and lock.isLocked()
-    lock.unlock()
+    script = ("import os, sys\nfrom redstation.store.lock import DatabaseLock\n"
+              "lock = DatabaseLock.take(sys.argv[1])\nassert lock.held\nos._exit(9)\n")   # dies holding it
+    done = subprocess.run([sys.executable, "-c", script, str(db_path)], timeout=60)
+    assert done.returncode == 9 and lock_path(db_path).exists()
+    lock = DatabaseLock.take(db_path)
+    assert lock is not None and lock.held
+    lock.release()
 
 
 def test_a_database_on_a_network_share_is_refused(qtbot, db_path, monkeypatch):

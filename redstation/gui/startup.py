@@ -29,7 +29,6 @@ check passed: a damaged database is never copied over the good backups.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import logging.handlers
 import sys
@@ -37,16 +36,17 @@ import threading
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QLockFile, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from redstation import RedStationError
 from redstation.gui.backups import restored_message, run_restore
 from redstation.gui.tasks import Outcome, Task
 from redstation.i18n import _
-from redstation.paths import data_dir, is_network_path, log_dir
+from redstation.paths import is_network_path, log_dir
 from redstation.services import maintenance
 from redstation.services.session import Session
+from redstation.store.lock import DatabaseInUse, DatabaseLock
 
 log = logging.getLogger(__name__)
 
@@ -167,49 +167,7 @@ def refuse_network_path(path: str | Path, parent: QWidget | None = None) -> bool
     return True
 
 
-# --- one program per database -------------------------------------------------------------------------------------
-
-def lock_path(path: str | Path) -> Path:
-    """The lock file of a database: beside it (``redstation.db.lock``)."""
-    path = Path(path)
-    return path.with_name(path.name + ".lock")
-
-
-def _fallback_lock_path(path: str | Path) -> Path:
-    """Where the lock goes when the database's folder cannot be written: the data folder, named by the path."""
-    digest = hashlib.sha1(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:16]
-    folder = data_dir() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / (digest + ".lock")
-
-
-class DatabaseInUse(RedStationError):
-    """Another RedStation has the database open."""
-
-
-def lock_database(path: str | Path) -> QLockFile | None:
-    """Take the lock of the database at ``path`` for as long as the program runs.
-
-    Raises DatabaseInUse when another running RedStation holds it. A lock left by a program that
-    crashed or lost its power is taken over (QLockFile sees that its process is gone). None when
-    no lock file can be written at all (a read-only place): the program then runs without one.
-    """
-    for place in (lock_path(path), None):
-        try:
-            file = place or _fallback_lock_path(path)
-        except OSError:
-            return None
-        lock = QLockFile(str(file))
-        lock.setStaleLockTime(0)  # stale only when its process is gone, however long it has been held
-        if lock.tryLock(100):
-            return lock
-        if lock.error() == QLockFile.LockError.LockFailedError:
-            info = lock.getLockInfo()
-            pid = info[-3] if isinstance(info, tuple) and len(info) >= 3 else "?"
-            raise DatabaseInUse(_("RedStation is already open on this database (program number {pid}); use that "
-                                  "window, or close it and start again.").format(pid=pid))
-        log.warning("cannot write the lock file %s (%s)", file, lock.error())
-    return None
+BACKUP_LOOK_MS = 60 * 60 * 1000  # how often an open window looks whether today's automatic backup is due
 
 
 # --- the guard of one run ----------------------------------------------------------------------------------------
@@ -219,7 +177,7 @@ class StartupGuard(QObject):
 
     checked = Signal(list)   # the problems found (empty: the database is in order)
 
-    def __init__(self, path: str | Path, lock: QLockFile | None, parent: QObject | None = None):
+    def __init__(self, path: str | Path, lock: DatabaseLock | None, parent: QObject | None = None):
         super().__init__(parent)
         self.path = Path(path)
         self.lock = lock
@@ -228,6 +186,7 @@ class StartupGuard(QObject):
         self.dialog: QMessageBox | None = None
         self.task: Task | None = None
         self.backup_task: Task | None = None
+        self.backup_timer: QTimer | None = None
         self.window: QWidget | None = None
 
     @classmethod
@@ -237,7 +196,7 @@ class StartupGuard(QObject):
         if refuse_network_path(path, parent):
             return None
         try:
-            lock = lock_database(path)
+            lock = DatabaseLock.take(path)
         except DatabaseInUse as exc:
             QMessageBox.warning(parent, _("RedStation is already open"), str(exc))
             return None
@@ -245,7 +204,7 @@ class StartupGuard(QObject):
 
     def release(self) -> None:
         if self.lock is not None:
-            self.lock.unlock()
+            self.lock.release()
             self.lock = None
 
     # --- after the window is up ---------------------------------------------------------------------------------
@@ -294,6 +253,16 @@ class StartupGuard(QObject):
             self._daily_backup()
 
     def _daily_backup(self) -> None:
+        """The automatic backup now, and then every hour for as long as the window stays open (a PC left on for
+        days still gets its daily copy; ``auto_backup`` makes at most one a day)."""
+        if self.backup_timer is None:
+            self.backup_timer = QTimer(self)
+            self.backup_timer.setInterval(BACKUP_LOOK_MS)
+            self.backup_timer.timeout.connect(self._daily_backup)
+            self.backup_timer.start()
+        if self.backup_task is not None or self.window is None:
+            return
+
         def done(outcome: Outcome) -> None:
             self.backup_task = None
             if outcome.error is not None:
@@ -365,6 +334,8 @@ class StartupGuard(QObject):
 
     def close(self, session: Session | None) -> None:
         """When the window has closed: the daily backup (only after a passed check), then the lock goes."""
+        if self.backup_timer is not None:
+            self.backup_timer.stop()
         try:
             if session is not None and self.passed:
                 try:
