@@ -535,6 +535,22 @@ COMMANDS = {"report": cmd_report, "init": cmd_init, "demo": cmd_demo, "stats": c
             "backup": cmd_backup, "restore": cmd_restore, "check": cmd_check, "print": cmd_print}
 
 
+NO_AUTOMATIC_BACKUP = {"init", "check", "backup", "restore"}  # nothing worth a copy yet, or a copy of its own
+
+
+def _automatic_backup(args) -> None:
+    """The day's automatic backup, as the window makes it, for stations that work from the command line only
+    (``maintenance.auto_backup``: at most one a day, only when something changed). A copy that cannot be made
+    is said on stderr and does not fail the command that ran."""
+    from redstation.services import maintenance
+    try:
+        with Session.open(args.db, Actor.command_line(), create=False) as session:
+            maintenance.auto_backup(session)
+    except (RedStationError, OSError, sqlite3.Error) as exc:
+        print("redstation: {message}".format(message=_("The automatic backup failed: {error}").format(error=exc)),
+              file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -547,7 +563,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.db is None:
         args.db = default_db_path()
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if code == 0 and args.command not in NO_AUTOMATIC_BACKUP:
+            _automatic_backup(args)
+        return code
     except BrokenPipeError:  # `redstation list residents | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
         return 0

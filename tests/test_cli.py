@@ -211,3 +211,14 @@ def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path):
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and err == b""
     assert not (tmp_path / "home" / "logs" / "cli-errors.log").exists()
+
+
+def test_a_station_working_from_the_command_line_gets_its_daily_backup(capsys, tmp_path):
+    from redstation.services.maintenance import AUTOMATIC, list_backups
+    db = tmp_path / "cli.db"
+    assert run(capsys, "--db", db, "init", "--station-name", "站", "--community", "社区")[0] == 0
+    assert list_backups(db) == []                                    # a new, empty database: nothing to keep
+    assert run(capsys, "--db", db, "demo", "--households", "5", "--seed", "1")[0] == 0
+    assert [b.kind for b in list_backups(db)] == [AUTOMATIC]
+    assert run(capsys, "--db", db, "stats")[0] == 0
+    assert len(list_backups(db)) == 1                                 # at most one a day
