@@ -464,8 +464,8 @@ def cmd_check(args) -> int:
     from redstation.services import maintenance
     found = maintenance.check_file(args.db)
     if found:
-        for problem in found:
-            print(problem, file=sys.stderr)
+        more = _(" (and {count} more problems)").format(count=len(found) - 1) if len(found) > 1 else ""
+        print("redstation: {problem}{more}".format(problem=" ".join(found[0].split()), more=more), file=sys.stderr)
         return 1
     print(_("The database {path} is in order").format(path=args.db))
     return 0

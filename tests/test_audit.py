@@ -161,6 +161,21 @@ def test_a_log_emptied_altogether_is_detected(capsys, log_db):
     assert "全部记录被删除" in audit_log.break_message(found)
 
 
+def test_a_log_emptied_with_its_head_and_counter_is_still_detected(capsys, log_db):
+    tamper(log_db, "DELETE FROM audit_log", "DELETE FROM settings WHERE key = 'audit_head'",
+           "DELETE FROM sqlite_sequence WHERE name = 'audit_log'")
+    assert found_break(log_db) is None                     # nothing left in the chain itself to go by
+    code, text = check(capsys, log_db)
+    assert code == 1 and "全部记录被删除" in text and text.count("\n") == 1
+
+
+def test_check_names_what_was_changed_in_one_line(capsys, log_db):
+    tamper(log_db, "UPDATE audit_log SET user_name = '王建国' WHERE seq = 5")
+    code, out, err = run(capsys, "--db", log_db, "check")
+    assert code == 1 and out == "" and err.count("\n") == 1 and err.startswith("redstation: ")
+    assert "第 5 条" in err and "在写入后被修改" in err
+
+
 def test_deleted_newest_entries_stay_visible_after_the_next_entry(capsys, log_db):
     """Someone removes the newest entries and then uses the program: its next entry must not paper over the gap."""
     tamper(log_db, "DELETE FROM audit_log WHERE seq > 7")

@@ -33,6 +33,7 @@ from redstation import RedStationError
 from redstation.domain import roles
 from redstation.i18n import N_, _, translate
 from redstation.paths import backup_dir
+from redstation.services.audit_log import break_message
 from redstation.services.session import Session
 from redstation.store import audit, db
 
@@ -447,9 +448,14 @@ def problems(conn: sqlite3.Connection, *, cancelled: Callable[[], bool] | None =
             found.append(_("{count} records point to records that do not exist (first: {table})").format(
                 count=len(broken), table=broken[0][0]))
         go_on()
-        seq = audit.verify(conn)
-        if seq is not None:
-            found.append(_("The audit log was altered: entry {seq} does not follow the one before").format(seq=seq))
+        try:
+            broken_chain = audit.find_break(conn, cancelled=cancelled)
+        except audit.Cancelled:
+            raise RedStationError(_("Cancelled")) from None
+        if broken_chain is not None:
+            found.append(break_message(broken_chain))
+        elif audit.newest(conn) is None and conn.execute("SELECT 1 FROM stations LIMIT 1").fetchone() is not None:
+            found.append(_("The audit log was altered: all its entries were removed"))  # head and sequence with them
         return found
     except sqlite3.OperationalError:
         if cancelled is not None and cancelled():
