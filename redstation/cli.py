@@ -18,8 +18,8 @@ from pathlib import Path
 
 from redstation import NAME, RedStationError, __version__
 from redstation.domain import roles
-from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RELATIONS, RESIDENT_STATUSES,
-                                     TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
+from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RECORD_KINDS, RELATIONS,
+                                     RESIDENT_STATUSES, TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
 from redstation.i18n import N_, _
 from redstation.paths import default_db_path, log_dir
 from redstation.services.session import Actor, Session
@@ -241,11 +241,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-STAT_LABELS = {
-    "households": N_("Households"), "residents": N_("Residents"), "key_households": N_("Key households"),
-    "visits": N_("Visits"), "tickets": N_("Tickets"), "volunteers": N_("Volunteers"),
-    "activities": N_("Activities"), "meetings": N_("Meetings"),
-}
 
 
 def cmd_stats(args) -> int:
@@ -255,7 +250,7 @@ def cmd_stats(args) -> int:
         _print_json(counts)
     else:
         for key, value in counts.items():
-            print("{label}\t{value}".format(label=_(STAT_LABELS[key]), value=value))
+            print("{label}\t{value}".format(label=_(RECORD_KINDS[key]), value=value))
     return 0
 
 
@@ -288,8 +283,9 @@ def _cell(kind: str, key: str, value) -> str:
 
 def cmd_list(args) -> int:
     with _open(args) as session:
-        items = queries.list_records(session.conn, args.kind, args.limit)
         role = session.actor.role
+        roles.check_list(role, args.kind)
+        items = queries.list_records(session.conn, args.kind, args.limit)
         if args.json:  # streamed, so a street office's 750,000 residents do not sit in memory twice
             sys.stdout.write('{"items": [')
             for n, item in enumerate(items):

@@ -223,13 +223,21 @@ def test_the_command_line_acts_as_the_named_user(db_path, world, monkeypatch, ca
     assert main(["--db", str(db_path), "--user", "guard1", "export-ledger", str(tmp_path / "l.xlsx")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "保安" in err and not (tmp_path / "l.xlsx").exists()
+    for kind in ("tickets", "volunteers", "activities", "meetings"):         # nothing of the desk's work
+        assert main(["--db", str(db_path), "--user", "guard1", "list", kind, "--json"]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "保安" in err, err
+    assert main(["--db", str(db_path), "--user", "guard1", "list", "visits", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "--user", "viewer1", "list", "tickets", "--json"]) == 0
+    capsys.readouterr()
     assert main(["--db", str(db_path), "--user", "desk1", "search", "zcs", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"][0]["id_number"] == "110101********0015"
     monkeypatch.setenv("REDSTATION_PASSWORD", "wrong")
     assert main(["--db", str(db_path), "--user", "desk1", "stats"]) == 1
     assert "用户名或密码" in capsys.readouterr().err
     with Session.open(db_path, Actor.command_line()) as s:
-        assert [a["user_name"] for a in audit(s, "session.login")][-2:] == ["王保安", "李窗口"]
+        assert [a["user_name"] for a in audit(s, "session.login")][-3:] == ["王保安", "街道赵", "李窗口"]
         assert audit(s, "session.login_failed")[-1]["user_name"] == "desk1"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from redstation import RedStationError
 from redstation.domain import idnumber, phone
-from redstation.domain.vocab import ACTIONS, ROLES, label
+from redstation.domain.vocab import ACTIONS, RECORD_KINDS, ROLES, label
 from redstation.i18n import _
 
 # Logging in and out, automatic backups, one's own password, and setting up a database without a manager yet
@@ -35,6 +35,9 @@ PAGES = {
     "guard": ("visits", "settings"),
     "viewer": ("dashboard", "register", "visits", "tickets", "volunteers", "meetings", "settings"),
 }
+# The kinds of record each role may list (``redstation list``); the others may list every kind. A guard has the
+# key households of the round and their visits: names, addresses and care notes, never tickets or people's helpers.
+LISTS = {"guard": ("households", "residents", "visits")}
 SEES_ID_NUMBERS = ("admin", "desk")      # guards never see them, not even masked ones they could guess from
 UNMASK_NEEDS_REASON = ("desk",)          # the manager may look without saying why; the desk says why, on record
 
@@ -54,6 +57,13 @@ def check(role: str, action: str) -> None:
     if not allowed(role, action):
         raise NotAllowed(_("A {role} may not do this ({action}); ask the station manager").format(
             role=label(ROLES, role) if role else _("user who is not logged in"), action=label(ACTIONS, action)))
+
+
+def check_list(role: str, kind: str) -> None:
+    """Refuse (NotAllowed) a list of ``kind`` the role may not read."""
+    if role in LISTS and kind not in LISTS[role]:
+        raise NotAllowed(_("A {role} may not list {kind}; ask the station manager").format(
+            role=label(ROLES, role), kind=label(RECORD_KINDS, kind)))
 
 
 def shown(role: str, item: dict, *, unmasked: bool = False) -> dict:

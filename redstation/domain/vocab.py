@@ -156,6 +156,13 @@ MEETING_PARTIES = {
 }
 ACTION_STATUSES = {"open": N_("Open"), "done": N_("Done")}
 
+# The kinds of record people count and list (``stats``, ``list``).
+RECORD_KINDS = {
+    "households": N_("Households"), "residents": N_("Residents"), "key_households": N_("Key households"),
+    "visits": N_("Visits"), "tickets": N_("Tickets"), "volunteers": N_("Volunteers"),
+    "activities": N_("Activities"), "meetings": N_("Meetings"),
+}
+
 ROLES = {
     "admin": N_("Station manager"),
     "desk": N_("Front desk"),

@@ -80,6 +80,8 @@ DETAIL_KEYS = {
     "why": N_("Reason"),
     "file": N_("File"),
     "safety_backup": N_("Copy of the data before"),
+    "entries_carried_over": N_("Log entries kept from before the restore"),
+    "entries_replaced": N_("Log entries of the data replaced (kept in the copy before)"),
     "users": N_("Accounts"),
     "username": N_("Account"),
     "households": N_("Households"),
