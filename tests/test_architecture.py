@@ -1,5 +1,6 @@
 """Layout rules of ENGINEERING.md that a test can hold."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -23,3 +24,21 @@ def test_pyside6_stays_below_6_12():
     pyproject = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
     pins = re.findall(r'"PySide6[-\w]*[<>=~!][^"]*"', pyproject, re.I)
     assert pins and all("<6.12" in pin for pin in pins)
+
+
+def test_nothing_imports_qt_charts():
+    """Open-source Qt Charts is GPL-3 only and RedStation is proprietary: the charts are our own (gui/charts.py)."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + ["{m}.{n}".format(m=node.module, n=alias.name) for alias in node.names]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names = [node.value] if re.fullmatch(r"PySide6\.QtCharts\w*", node.value) else []   # importlib
+            else:
+                continue
+            if any(re.search(r"(^|\.)QtCharts\b", name) for name in names):
+                offenders.append("{p}:{n}".format(p=path.relative_to(PACKAGE), n=node.lineno))
+    assert offenders == []

@@ -4,20 +4,20 @@ Everything is worked out on a worker with its own connection (``TaskManager.read
 street office's dashboard never holds up the window or the search box. Each figure is a
 card that opens the list behind it (click, or Tab to it and Enter); a bar of the tickets
 chart opens that kind's tickets. The page refreshes with F5 and after every change the
-other pages report.
+other pages report. The charts are our own QPainter widgets (``redstation.gui.charts``), not
+Qt Charts, which is GPL-3 only.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QHorizontalBarSeries, QLineSeries,
-                              QValueAxis)
-from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from redstation.domain.vocab import TICKET_KINDS, label
+from redstation.gui import charts
 from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.surveys import SurveysDialog
@@ -30,8 +30,6 @@ from redstation.store import queries
 
 LOADING = "…"
 COLUMNS = 4
-ACCENT = QColor("#a8201a")
-ALERT = QColor("#c0141c")
 
 
 def cards() -> list[tuple[str, str]]:
@@ -133,18 +131,6 @@ class StatCard(QFrame):
         self.number.style().polish(self.number)
 
 
-def _chart(title: str) -> tuple[QChart, QChartView]:
-    chart = QChart()
-    chart.setTitle(title)
-    chart.legend().hide()
-    chart.setMargins(QMargins(4, 4, 4, 4))
-    chart.setBackgroundRoundness(2)
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(310)
-    return chart, view
-
-
 class DashboardPage(Page):
     open_list = Signal(str, object)   # what was clicked (a card key, or "tickets_kind"), and a detail (the kind)
 
@@ -203,13 +189,18 @@ class DashboardPage(Page):
         self.flagged.setWordWrap(True)
         column.addWidget(self.flagged)
 
-        charts = QHBoxLayout()
-        self.kind_chart, kind_view = _chart(_("Tickets by kind this month"))
-        self.week_chart, week_view = _chart(_("Solved in time, week by week"))
-        self.estate_chart, estate_view = _chart(_("Satisfaction by estate this month"))
-        for view, stretch in ((kind_view, 4), (week_view, 4), (estate_view, 5)):
-            charts.addWidget(view, stretch)
-        column.addLayout(charts)
+        row = QHBoxLayout()
+        row.setSpacing(14)
+        self.kind_chart = charts.BarChart(_("Tickets by kind this month"), _("No tickets this month yet"), clickable=True)
+        self.kind_chart.bar_clicked.connect(lambda index: self.open_list.emit("tickets_kind", self._kinds[index]))
+        self.week_chart = charts.LineChart(_("Solved in time, week by week"), _("No ticket finished in these weeks yet"))
+        self.estate_chart = charts.HorizontalBarChart(_("Satisfaction by estate this month"),
+                                                      _("No estate has satisfaction answers this month yet"),
+                                                      reference=evaluation.FLAG_BELOW * 100)
+        self._kinds = list(TICKET_KINDS)
+        for chart, stretch in ((self.kind_chart, 4), (self.week_chart, 4), (self.estate_chart, 5)):
+            row.addWidget(chart, stretch, Qt.AlignmentFlag.AlignTop)   # many estates make theirs taller, not the others
+        column.addLayout(row)
 
         column.addWidget(self._heading(_("Records")))
         column.addLayout(self._grid(keys[4:], self.cards))
@@ -328,112 +319,30 @@ class DashboardPage(Page):
 
     def _draw_charts(self) -> None:
         station, estates = self.month["station"], self.month["estates"]
-        kinds = list(TICKET_KINDS)
-        self._bars(self.kind_chart, [label(TICKET_KINDS, k) for k in kinds],
-                   [station["tickets"]["by_kind"][k] for k in kinds], on_click=lambda i: self.open_list.emit(
-                       "tickets_kind", kinds[i]))
-        self._weeks()
+        by_kind = station["tickets"]["by_kind"]
+        names = [label(TICKET_KINDS, k) for k in self._kinds]
+        self.kind_chart.set_data(names, [by_kind[k] for k in self._kinds], [
+            _("{kind}: {count} tickets this month; click to list them").format(kind=name, count=by_kind[k])
+            for name, k in zip(names, self._kinds)])
+
+        weeks = ["{m}/{d}".format(m=w["week"].month, d=w["week"].day) for w in self.weekly]
+        self.week_chart.set_data(weeks, [
+            charts.Line(_("Solved in time"), charts.ACCENT, [self._percent_value(w["resolve"]) for w in self.weekly]),
+            charts.Line(_("On site in time"), charts.MUTED_LINE, [self._percent_value(w["onsite"]) for w in self.weekly]),
+        ], [_("Week of {week}: solved in time {resolve}, on site in time {onsite}; {tickets} tickets accepted").format(
+            week=name, resolve=percent(w["resolve"]), onsite=percent(w["onsite"]), tickets=w["tickets"])
+            for name, w in zip(weeks, self.weekly)])
+
         rated = sorted((n for n in estates if estates[n]["satisfaction"]["rate"] is not None),
-                       key=lambda n: estates[n]["satisfaction"]["rate"], reverse=True)   # the lowest at the bottom
-        self._estates(rated, [round(estates[n]["satisfaction"]["rate"] * 100, 1) for n in rated],
-                      {i for i, n in enumerate(rated) if estates[n]["flagged"]})
-
-    def _estates(self, names: list[str], values: list[float], alerts: set[int]) -> None:
-        """Satisfaction by estate as horizontal bars, names readable, a dashed line at 60 %."""
-        chart = self._clear(self.estate_chart)
-        bars = QBarSet("")
-        bars.append(values)
-        bars.setColor(ACCENT)
-        bars.setSelectedColor(ALERT.darker(140))
-        for index in alerts:
-            bars.setBarSelected(index, True)
-        series = QHorizontalBarSeries()
-        series.append(bars)
-        chart.addSeries(series)
-        axis_names = QBarCategoryAxis()
-        axis_names.append(names or [""])
-        axis_value = QValueAxis()
-        axis_value.setRange(0, 100)
-        axis_value.setTickCount(6)
-        axis_value.setLabelFormat("%d%%")
-        self._small(axis_names, axis_value)
-        chart.addAxis(axis_names, Qt.AlignmentFlag.AlignLeft)
-        chart.addAxis(axis_value, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis_names)
-        series.attachAxis(axis_value)
-        if names:
-            line = QLineSeries()
-            line.append(60, -0.5)
-            line.append(60, len(names) - 0.5)
-            line.setPen(QPen(ALERT, 1.5, Qt.PenStyle.DashLine))
-            chart.addSeries(line)
-            hidden = QValueAxis()
-            hidden.setRange(-0.5, len(names) - 0.5)
-            hidden.setVisible(False)
-            chart.addAxis(hidden, Qt.AlignmentFlag.AlignRight)
-            line.attachAxis(axis_value)
-            line.attachAxis(hidden)
+                       key=lambda n: (estates[n]["satisfaction"]["rate"], n))   # the lowest (to be called in) on top
+        self.estate_chart.set_data(
+            rated, [round(estates[n]["satisfaction"]["rate"] * 100, 1) for n in rated],
+            {i for i, n in enumerate(rated) if estates[n]["flagged"]},
+            [(_("{estate}: {rate} of {answered} answers; under 60%, to be called in") if estates[n]["flagged"] else
+              _("{estate}: {rate} of {answered} answers")).format(
+                estate=n, rate=percent(estates[n]["satisfaction"]["rate"]), answered=estates[n]["satisfaction"]["answered"])
+             for n in rated])
 
     @staticmethod
-    def _clear(chart: QChart) -> QChart:
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        return chart
-
-    @staticmethod
-    def _small(*axes) -> None:
-        for axis in axes:
-            font = axis.labelsFont()
-            font.setPointSizeF(7.5)
-            axis.setLabelsFont(font)
-            axis.setTruncateLabels(False)  # estate names in full, not "…"
-
-    def _bars(self, chart: QChart, names: list[str], values: list[float], on_click=None) -> None:
-        """Vertical bars with their values; ``on_click(index)`` when a bar is clicked."""
-        self._clear(chart)
-        bars = QBarSet("")
-        bars.append([float(v) for v in values])
-        bars.setColor(ACCENT)
-        series = QBarSeries()
-        series.append(bars)
-        series.setLabelsVisible(True)
-        chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(names or [""])
-        axis_y = QValueAxis()
-        axis_y.setRange(0, max([1.0, *values]) * 1.15)
-        axis_y.setLabelFormat("%d")
-        axis_y.applyNiceNumbers()
-        self._small(axis_x, axis_y)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
-        if on_click is not None:
-            bars.clicked.connect(on_click)
-
-    def _weeks(self) -> None:
-        chart = self._clear(self.week_chart)
-        names = ["{m}/{d}".format(m=w["week"].month, d=w["week"].day) for w in self.weekly]
-        axis_x = QBarCategoryAxis()
-        axis_x.append(names)
-        axis_y = QValueAxis()
-        axis_y.setRange(0, 100)
-        axis_y.setLabelFormat("%d%%")
-        self._small(axis_x, axis_y)
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        for stage, color in (("resolve", ACCENT), ("onsite", QColor("#777777"))):
-            line = QLineSeries()
-            line.setName(_("Solved in time") if stage == "resolve" else _("On site in time"))
-            for index, week in enumerate(self.weekly):
-                if week[stage] is not None:
-                    line.append(index, week[stage] * 100)
-            line.setPen(QPen(color, 2))
-            line.setPointsVisible(True)
-            chart.addSeries(line)
-            line.attachAxis(axis_x)
-            line.attachAxis(axis_y)
-        chart.legend().show()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    def _percent_value(rate: float | None) -> float | None:
+        return None if rate is None else round(rate * 100, 1)
