@@ -424,3 +424,40 @@ def test_a_clerk_opening_the_bundle_sees_chinese_headers_on_every_sheet(two, tmp
     for sheet in bundle.SHEETS.values():
         rows = book.get_sheet_by_name(sheet).to_python()
         assert all(rows[0][n] not in ("", None) for n in range(len(rows[1]))), sheet
+
+
+@pytest.mark.parametrize("take_loser", [True, False])
+def test_a_conflict_settled_at_one_station_is_settled_at_the_other_by_the_next_bundle(two, tmp_path, take_loser):
+    a, b = two
+    send(a, b, tmp_path, "first")
+    rid = resident_id(a)
+    register.edit_resident(b, rid, {"phone": "13900000002"})
+    register.edit_resident(a, rid, {"phone": "13900000001"})
+    exchange.export_bundle(a, tmp_path / "a.xlsx", since_peer=b.station_id)   # both made before either imports
+    exchange.export_bundle(b, tmp_path / "b.xlsx", since_peer=a.station_id)
+    exchange.import_bundle(a, tmp_path / "b.xlsx", trust=True)
+    exchange.import_bundle(b, tmp_path / "a.xlsx", trust=True)
+    (at_a,), (at_b,) = exchange.conflicts(a.conn), exchange.conflicts(b.conn)   # each station sees it
+    exchange.resolve_conflict(a, at_a["id"], take_loser=take_loser)
+    send(a, b, tmp_path, "settled", since=b.station_id)
+    assert exchange.conflicts(b.conn) == []                                   # nothing left to decide at b
+    settled = b.conn.execute("SELECT resolution, resolved_by FROM sync_conflicts WHERE id = ?", (at_b["id"],)).fetchone()
+    assert settled[0] == ("taken" if take_loser else "kept") and a.station()["name"] in settled[1]
+    assert content(a)["residents"] == content(b)["residents"]
+    phone = b.conn.execute("SELECT phone FROM residents WHERE id = ?", (rid,)).fetchone()[0]
+    assert phone == ("13900000002" if take_loser else "13900000001")
+
+
+def test_a_later_edit_that_settles_nothing_leaves_the_conflict_open(two, tmp_path):
+    a, b = two
+    send(a, b, tmp_path, "first")
+    rid = resident_id(a)
+    register.edit_resident(b, rid, {"phone": "13900000002"})
+    register.edit_resident(a, rid, {"phone": "13900000001"})
+    exchange.export_bundle(a, tmp_path / "a.xlsx", since_peer=b.station_id)
+    exchange.export_bundle(b, tmp_path / "b.xlsx", since_peer=a.station_id)
+    exchange.import_bundle(a, tmp_path / "b.xlsx", trust=True)
+    exchange.import_bundle(b, tmp_path / "a.xlsx", trust=True)
+    register.edit_resident(a, rid, {"notes": "另一处修改"})
+    send(a, b, tmp_path, "later", since=b.station_id)
+    assert len(exchange.conflicts(b.conn)) == 1

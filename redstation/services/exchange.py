@@ -293,10 +293,12 @@ def resolve_conflict(session: Session, conflict_id: int, *, take_loser: bool) ->
         raise RedStationError(_("This conflict does not exist or was resolved already"))
     with session.write("conflict.resolve", row["tbl"], row["record_id"],
                        detail={"conflict": conflict_id, "taken": take_loser}) as change:
+        # Either way a new version that saw both: the other stations then settle their copy of the conflict too.
+        values = {}
         if take_loser:
             loser = json.loads(row["loser"])
             values = {k: v for k, v in loser.items() if k not in ("id", "version", "origin", "created_at", "vclock")}
-            change.update(row["tbl"], row["record_id"], **values)
+        change.update(row["tbl"], row["record_id"], **values)
         change.conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
                             (change.now, session.actor.name, "taken" if take_loser else "kept", conflict_id))
 

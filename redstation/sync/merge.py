@@ -20,6 +20,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from redstation.i18n import _
 from redstation.store import records
 from redstation.sync.hlc import parse_version
 
@@ -64,6 +65,36 @@ def _write(conn: sqlite3.Connection, table: str, row: dict, exists: bool) -> Non
         records.insert(conn, table, row)
 
 
+_NOT_CONTENT = ("id", "version", "vclock", "origin", "created_at")
+
+
+def _content(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in _NOT_CONTENT}
+
+
+def _settled_elsewhere(conn: sqlite3.Connection, table: str, before: dict, row: dict, bundle_station: str,
+                       now: str) -> None:
+    """Close the open conflicts of a record that another station's manager settled: a change that saw both
+    versions (``resolve_conflict`` writes one either way) and holds the losing one (taken) or the one that was
+    here (kept). Any other later change leaves the conflict open for this station's manager."""
+    open_ = conn.execute("SELECT id, loser FROM sync_conflicts WHERE tbl = ? AND record_id = ? AND resolved_at IS NULL",
+                         (table, row["id"])).fetchall()
+    if not open_:
+        return
+    arrived = _content(row)
+    station = conn.execute("SELECT name FROM stations WHERE id = ?", (bundle_station,)).fetchone()
+    by = _("{station}, by its data bundle").format(station=station[0] if station else bundle_station)
+    for conflict_id, loser in open_:
+        if arrived == {k: v for k, v in _content(json.loads(loser)).items() if k in arrived}:
+            resolution = "taken"
+        elif arrived == _content(before):
+            resolution = "kept"
+        else:
+            continue
+        conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
+                     (now, by, resolution, conflict_id))
+
+
 def merge_table(conn: sqlite3.Connection, table: str, rows: list[dict], tally: Tally, *, bundle_station: str,
                 now: str) -> None:
     """Merge the ``rows`` of one table (see the module's docstring)."""
@@ -86,6 +117,7 @@ def merge_table(conn: sqlite3.Connection, table: str, rows: list[dict], tally: T
         if covers(theirs, mine):
             _write(conn, table, row, exists=True)
             tally.count(table, "deleted" if row["deleted"] and not local["deleted"] else "updated")
+            _settled_elsewhere(conn, table, local, row, bundle_station, now)
             continue
         both = json.dumps(merged(mine, theirs), sort_keys=True, separators=(",", ":"))
         if row["version"] > local["version"]:
