@@ -196,13 +196,22 @@ def _add_print_commands(commands) -> None:
     minutes.set_defaults(print=print_minutes)
 
 
-def _password(user: str) -> str:
-    password = os.environ.get("REDSTATION_PASSWORD")
+def _ask(variable: str, prompt: str, missing: str) -> str:
+    """A password from the environment variable, or typed at the terminal (``missing`` says how when there is none)."""
+    password = os.environ.get(variable)
     if password is None:
         if not sys.stdin.isatty():
-            raise RedStationError(_("Give the password of {user} in REDSTATION_PASSWORD").format(user=user))
-        password = getpass.getpass(_("Password of {user}: ").format(user=user))
+            raise RedStationError(missing)
+        try:
+            password = getpass.getpass(prompt)
+        except EOFError:
+            raise RedStationError(missing) from None
     return password
+
+
+def _password(user: str) -> str:
+    return _ask("REDSTATION_PASSWORD", _("Password of {user}: ").format(user=user),
+                _("Give the password of {user} in REDSTATION_PASSWORD").format(user=user))
 
 
 def _open(args, *, create: bool = False) -> Session:
@@ -309,10 +318,8 @@ _LABELS.update({("search", "gender"): GENDERS, ("search", "status"): RESIDENT_ST
 def _bundle_password(args) -> str | None:
     if not args.password:
         return None
-    password = os.environ.get("REDSTATION_BUNDLE_PASSWORD")
-    if password is None:
-        import getpass
-        password = getpass.getpass(_("Bundle password: "))
+    password = _ask("REDSTATION_BUNDLE_PASSWORD", _("Bundle password: "),
+                    _("Give the bundle's password in REDSTATION_BUNDLE_PASSWORD"))
     if not password:
         raise RedStationError(_("The password is empty"))
     return password
@@ -341,6 +348,9 @@ def cmd_import_bundle(args) -> int:
             "{conflicts} conflicts").format(what=_("Would import") if args.dry_run else _("Imported"),
                                            station=result.manifest.station_name,
                                            made=result.manifest.created_at.replace("T", " "), **counts))
+    if not result.own:
+        print(_("Its station id, for the bundles made for it (export-bundle --since-last): {id}").format(
+            id=result.manifest.station_id))
     if result.newly_trusted:
         print(_("The station is trusted from now on (key fingerprint {fingerprint})").format(
             fingerprint=result.manifest.fingerprint()))

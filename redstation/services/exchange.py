@@ -122,7 +122,7 @@ def export_bundle(session: Session, out: str | Path, *, since_peer: str | None =
     if not signing_key:
         raise RedStationError(_("This database has no signing key: it cannot make bundles"))
     peer = None
-    if since_peer:
+    if since_peer is not None:
         since_peer = since_peer.strip()
         if not since_peer or since_peer == station["id"]:
             raise RedStationError(_("Give the id of the station the bundle is for"))

@@ -431,8 +431,9 @@ def verify(manifest: Manifest, path: Path) -> None:
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(manifest.public_key))
         key.verify(bytes.fromhex(manifest.signature), manifest.signed_text())
     except (ValueError, InvalidSignature):
-        raise BundleError(_("{path} was altered after {station} made it (its signature does not match): it is "
-                            "refused").format(path=path.name, station=manifest.station_name)) from None
+        # not named after the station it claims: with a broken signature that claim is not to be believed either
+        raise BundleError(_("{path} was altered after it was made (its signature does not match): it is "
+                            "refused").format(path=path.name)) from None
 
 
 def open_bundle(path: str | Path, password: str | None = None) -> Opened:
