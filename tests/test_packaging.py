@@ -206,38 +206,36 @@ def schema_1_database(path: Path) -> None:
 
 
 @pytest.mark.skipif(db.SCHEMA_VERSION < 2, reason="needs a migration after the first")
-def test_an_older_database_is_backed_up_before_it_is_migrated(tmp_path, redstation_home):
+def test_an_older_database_is_backed_up_before_it_is_migrated(tmp_path):
     path = tmp_path / "station.db"
     schema_1_database(path)
     conn = db.connect(path)
     assert db.schema_version(conn) == db.SCHEMA_VERSION
     assert conn.execute("SELECT value FROM settings WHERE key = 'kept'").fetchone()[0] == "yes"
     conn.close()
-    backups = sorted((redstation_home / "backups").glob("*.db"))
+    backups = sorted((tmp_path / "backups").glob("*.db"))
     assert [b.name.startswith("station-schema1-before-upgrade-") for b in backups] == [True]
     old = sqlite3.connect(backups[0])
     assert old.execute("PRAGMA user_version").fetchone()[0] == 1
     assert old.execute("PRAGMA journal_mode").fetchone()[0] == "delete"    # one self-contained file
     assert old.execute("SELECT value FROM settings WHERE key = 'kept'").fetchone()[0] == "yes"
     old.close()
-    assert not list((redstation_home / "backups").glob("*.partial"))
+    assert not list((tmp_path / "backups").glob("*.partial"))
     db.connect(path).close()                                  # up to date now: no second copy
-    assert len(list((redstation_home / "backups").glob("*.db"))) == 1
+    assert len(list((tmp_path / "backups").glob("*.db"))) == 1
 
 
-def test_a_new_or_current_database_gets_no_backup(tmp_path, redstation_home):
+def test_a_new_or_current_database_gets_no_backup(tmp_path):
     db.connect(tmp_path / "new.db").close()
     db.connect(tmp_path / "new.db").close()
-    assert not (redstation_home / "backups").exists() or not list((redstation_home / "backups").iterdir())
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
 
 
 @pytest.mark.skipif(db.SCHEMA_VERSION < 2, reason="needs a migration after the first")
 def test_no_backup_no_migration(tmp_path, monkeypatch):
     path = tmp_path / "station.db"
     schema_1_database(path)
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    monkeypatch.setenv("REDSTATION_HOME", str(blocker / "home"))   # the backup folder cannot be made
+    (tmp_path / "backups").write_text("not a folder")             # the backup folder beside it cannot be made
     with pytest.raises(db.DatabaseError, match="备份"):
         db.connect(path)
     conn = sqlite3.connect(path)
