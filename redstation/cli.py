@@ -21,7 +21,7 @@ from redstation.domain import roles
 from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RECORD_KINDS, RELATIONS,
                                      RESIDENT_STATUSES, TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
 from redstation.i18n import N_, _
-from redstation.paths import default_db_path, log_dir
+from redstation.paths import append_log, default_db_path
 from redstation.services.session import Actor, Session
 from redstation.store import queries
 
@@ -584,10 +584,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: one line for the user, the traceback in the log for us
-        log = log_dir() / "cli-errors.log"
-        with open(log, "a", encoding="utf-8") as file:
-            file.write("{at} redstation {argv}\n{trace}\n".format(
-                at=datetime.now().isoformat(timespec="seconds"), argv=" ".join(argv or sys.argv[1:]), trace=traceback.format_exc()))
+        log = append_log("cli-errors.log", "{at} redstation {argv}\n{trace}\n".format(
+            at=datetime.now().isoformat(timespec="seconds"), argv=" ".join(argv or sys.argv[1:]), trace=traceback.format_exc()))
         print("redstation: {message}".format(message=_("internal error ({error}); details in {log}").format(
             error=type(exc).__name__, log=log)), file=sys.stderr)
         return 1

@@ -43,6 +43,22 @@ def log_dir() -> Path:
     return folder
 
 
+LOG_BYTES = 1_000_000  # a log file this long is moved aside (one older file is kept): logs never fill the disk
+
+
+def append_log(name: str, text: str) -> Path:
+    """Append ``text`` to the log file ``name`` in the log folder and return its path; never raises."""
+    log = log_dir() / name
+    try:
+        if log.exists() and log.stat().st_size > LOG_BYTES:
+            os.replace(log, log.with_name(log.name + ".1"))
+        with open(log, "a", encoding="utf-8") as file:
+            file.write(text)
+    except OSError:
+        pass
+    return log
+
+
 # File systems of another computer (Linux /proc/mounts names): SQLite's locking is not safe over them.
 NETWORK_FILESYSTEMS = frozenset({
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "sshfs", "fuse.sshfs", "afs", "ncpfs", "9p", "ceph", "glusterfs",

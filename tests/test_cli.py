@@ -222,3 +222,18 @@ def test_a_station_working_from_the_command_line_gets_its_daily_backup(capsys, t
     assert [b.kind for b in list_backups(db)] == [AUTOMATIC]
     assert run(capsys, "--db", db, "stats")[0] == 0
     assert len(list_backups(db)) == 1                                 # at most one a day
+
+
+def test_a_bug_is_one_line_for_the_user_and_a_traceback_in_a_log_that_never_grows_without_end(capsys, db_path,
+                                                                                                redstation_home,
+                                                                                                monkeypatch):
+    from redstation import cli, paths
+    run(capsys, "--db", db_path, "init", "--station-name", "站", "--community", "社区")
+    monkeypatch.setitem(cli.COMMANDS, "stats", lambda args: 1 / 0)
+    log = redstation_home / "logs" / "cli-errors.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("x" * (paths.LOG_BYTES + 1))
+    code, out, err = run(capsys, "--db", db_path, "stats")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "ZeroDivisionError" in err and "Traceback" not in err
+    assert "Traceback" in log.read_text() and log.stat().st_size < paths.LOG_BYTES
+    assert log.with_name("cli-errors.log.1").stat().st_size == paths.LOG_BYTES + 1
