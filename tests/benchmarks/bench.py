@@ -520,12 +520,14 @@ CALAMINE_BUNDLE = PEAK_MB + """
 import io, json, sys, time
 import python_calamine
 start = time.perf_counter()
-book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(open(sys.argv[1], "rb").read()))
 cells = 0
-for name in book.sheet_names:
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    cells += sum(len(r) for r in rows)
-    del rows
+for path in sys.argv[1:]:
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(open(path, "rb").read()))
+    for name in book.sheet_names:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        cells += sum(len(r) for r in rows)
+        del rows
+    del book
 print(json.dumps({"seconds": time.perf_counter() - start, "cells": cells, "maxrss_mb": peak_mb()}))
 """
 
@@ -675,11 +677,13 @@ def bench_sync(folder: Path) -> None:
     office = folder / "office.db"
     merged = _in_process(BUNDLE_IMPORT, str(office), *map(str, bundles))
     each = merged["seconds"]
-    print("{name:<34} {s:8.2f} s   ({n} bundles, {i:,} records; each {a:.1f} s on average, the first {f:.1f} s, the last "
-          "{l:.1f} s; {r:,} residents, {v:,} visits; {mb:.0f} MB database)".format(
-              name="street office: merge {n} bundles".format(n=len(bundles)), s=sum(each), n=len(bundles),
-              i=merged["inserted"], a=sum(each) / len(each), f=each[0], l=each[-1], r=merged["residents"],
-              v=merged["visits"], mb=office.stat().st_size / 1e6))
+    floor_all = _in_process(CALAMINE_BUNDLE, *map(str, bundles))
+    row("street office: merge {n} bundles".format(n=len(bundles)), sum(each),
+        "python-calamine reading the {n} bundles".format(n=len(bundles)), floor_all["seconds"],
+        "({i:,} records; each {a:.1f} s on average, the first {f:.1f} s, the last {l:.1f} s; {r:,} residents, "
+        "{v:,} visits; {mb:.0f} MB database)".format(i=merged["inserted"], a=sum(each) / len(each), f=each[0],
+                                                    l=each[-1], r=merged["residents"], v=merged["visits"],
+                                                    mb=office.stat().st_size / 1e6))
     print("{name:<34} {m:8.0f} MB  (target under {t} MB; one bundle into an empty station {o:.0f} MB)".format(
         name="street office merge peak memory", m=merged["maxrss_mb"], t=SYNC_MEMORY_TARGET_MB, o=imported["maxrss_mb"]))
 
