@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help=_("write the rejected rows to this workbook, to correct and import again"))
     ledger_in.add_argument("--sheet", metavar="NAME",
                            help=_("import only this sheet (by default every sheet that holds a ledger)"))
+    ledger_in.add_argument("--estate", metavar="NAME",
+                           help=_("the estate (阳光花园, or 阳光花园1号楼 with the building) of rows that name none, where "
+                                  "the sheet's name or title does not either"))
     ledger_in.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     ledger_out = commands.add_parser("export-ledger", help=_("export the households, residents and key households as an Excel ledger"))
@@ -388,10 +391,11 @@ def cmd_import_ledger(args) -> int:
             raise RedStationError(_("The rejected rows cannot be written over the ledger {path} itself").format(path=args.file))
         if not args.rejects.resolve().parent.is_dir():
             raise RedStationError(_("There is no folder {path} for the rejected rows").format(path=args.rejects.parent))
+    replaced = args.rejects is not None and args.rejects.is_file()
     with _open(args) as session:
         # The rejects are written inside the import's transaction: if they cannot be, nothing is imported (exit 1).
         result = ledger_import.import_ledger(session, args.file, dry_run=args.dry_run, sheet=args.sheet,
-                                             rejects=args.rejects)
+                                             rejects=args.rejects, estate=args.estate)
     if args.json:
         _print_json(result.as_json())
         return 0
@@ -400,6 +404,8 @@ def cmd_import_ledger(args) -> int:
         rejected=len(result.rejected)))
     if result.households_added:
         print(_("New households: {count}").format(count=result.households_added))
+    if result.households_alone:
+        print(_("Rows of a household with nobody named (a vacant flat): {count}").format(count=result.households_alone))
     if result.several_sheets or result.skipped_sheets:
         print(_("Sheets imported: {sheets}").format(sheets=_(", ").join(s.name for s in result.sheets)))
     if result.skipped_sheets:
@@ -421,8 +427,12 @@ def cmd_import_ledger(args) -> int:
         print(_("  … and {count} more").format(count=len(result.rejected) - REJECTS_SHOWN))
     if result.rejects_path is not None:
         print(_("The rejected rows are in {path}: correct them there and import that file").format(path=result.rejects_path))
+        if replaced:
+            print(_("It replaced the file that was there before"))
     elif args.rejects is not None:
         print(_("No row was rejected: {path} was not written").format(path=args.rejects))
+        if replaced:
+            print(_("The file there is an earlier one: it does not belong to this import"))
     elif result.rejected:
         print(_("To correct the rejected rows in a workbook, run again with --rejects OUT.xlsx"))
     if args.dry_run:

@@ -181,3 +181,38 @@ def test_the_dialog_shows_the_warnings_and_what_an_import_changes(qtbot, window,
     assert dialog.changes.isVisible() and dialog.changes.rowCount() == 1 and dialog.changes.isColumnHidden(3)
     assert dialog.changes.item(0, 1).text() == "张建国"
     assert dialog.changes.item(0, 2).text() == "地址：阳光花园 3-301 → 阳光花园 6-101；电话：137****7890 → 137****7891"
+
+
+def test_the_dialog_takes_the_estate_for_rows_that_name_none(qtbot, window, tmp_path, db_path, monkeypatch):
+    two = simple_ledger(tmp_path / "a.xlsx", [["甲", "", "阳光花园", "1", "101"], ["乙", "", "幸福里", "1", "101"]],
+                        ["姓名", "身份证号", "小区", "楼栋", "房号"])
+    dialog = open_import(qtbot, window, two)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    dialog.close()
+
+    ledger = simple_ledger(tmp_path / "b.xlsx", [["丙", "3号楼2单元301"]], ["姓名", "住址"])
+    dialog = open_import(qtbot, window, ledger)
+    assert dialog.estate.text() == "" and dialog.estate.isEnabled()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    assert dialog.rejects.rowCount() == 1 and "表中没有小区时使用" in dialog.rejects.item(0, 2).text()
+    dialog.estate.setText("幸福里")
+    assert not dialog.import_button.isEnabled() and "小区已更改" in dialog.outcome.text()   # check again first
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT_MS)
+    assert not dialog.rejects.isVisible()
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已导入" in dialog.outcome.text(), timeout=WAIT_MS)
+    with Session.open(db_path, Actor.command_line()) as session:
+        assert tuple(session.conn.execute("SELECT h.estate, h.building, h.room FROM residents r JOIN households h "
+                                          "ON h.id = r.household_id WHERE r.name = '丙'").fetchone()) == ("幸福里", "3", "301")
+
+    asked = []
+    monkeypatch.setattr("redstation.gui.ledger.QFileDialog.getSaveFileName",
+                        lambda _parent, _title, suggested, _filter: asked.append(suggested) or ("", ""))
+    dialog.result = type("Result", (), {"rejected": [object()]})()
+    dialog.save_rejects()
+    assert asked == [str(tmp_path / "b-问题行.xlsx")]   # the suggested name, in the user's language

@@ -168,7 +168,9 @@ def test_rejects_workbook_round_trip(capsys, cli_db, tmp_path):
     assert [int(r[-2]) for r in body] == sorted(MESSY_REJECTED)
     by_row = {int(r[-2]): r for r in body}
     id_column = MESSY_HEADERS.index("公民身份号码")
-    assert all(isinstance(r[id_column], str) for r in body)               # id numbers are text cells
+    assert all(isinstance(r[id_column], str) for r in body if int(r[-2]) != 7)   # id numbers are text cells,
+    assert format(by_row[7][id_column], ".15g") == format(float(workbooks.ZHANG_WEI), ".15g")  # but one Excel damaged
+    # stays the number the clerk saw
     assert by_row[9][id_column] == workbooks.ZHAO_BAD
     assert by_row[9][MESSY_HEADERS.index("小区")] == "阳光花园"            # merged cells filled in
     assert by_row[18][-1].startswith("人员类别：") and "网格长" in by_row[18][-1]
@@ -557,11 +559,14 @@ def test_a_damaged_id_number_stays_refused_in_the_rejects_workbook(capsys, cli_d
     shown = format(Decimal("{v:.15g}".format(v=stored)), "f")  # what the cell of format 0 shows: 15 digits, then zeros
     assert code == 0 and shown in reasons[0] and "E+17" not in reasons[0]   # the reason quotes what the clerk sees
     assert "3.70102E+17" in reasons[1]                                       # a General cell shows the E+17 form
+    # The rejects workbook keeps each cell as the clerk saw it: the same number in the same number format, so that its
+    # cell shows the digits the reason quotes; never text of the damaged digits, which could pass the check.
     cells = [row[1] for row in read_rejects(rejects)["退回的行"][1:]]
-    assert cells == ["3.70102E+17", "3.70102E+17"] and shown not in cells
+    assert cells == [stored, stored + 1e4]
+    assert [c.number_format for c in list(openpyxl.load_workbook(rejects).active["B"])[1:]] == ["0", "General"]
     code, out, _err = run(capsys, "--db", cli_db, "import-ledger", rejects, "--json")  # imported again as it is
     result = json.loads(out)
-    assert result["imported"] == 0 and all("丢失" in r["reason"] for r in result["rejected"]) and len(result["rejected"]) == 2
+    assert result["imported"] == 0 and [r["reason"] for r in result["rejected"]] == reasons
 
 
 def duplicates_ledger(path: Path) -> Path:
@@ -621,7 +626,8 @@ def test_every_sheet_holding_a_ledger_is_imported_in_one_transaction(capsys, cli
     assert [s["sheet"] for s in result["skipped_sheets"]] == ["填表说明", "旧表"]
     conn = sqlite3.connect(cli_db)
     assert conn.execute("SELECT count(*) FROM audit_log WHERE action = 'ledger.import'").fetchone()[0] == 1
-    assert list(read_rejects(rejects)) == ["2号楼"] and read_rejects(rejects)["2号楼"][0][:2] == ["序号", "姓名"]
+    assert list(read_rejects(rejects)) == ["2号楼"] and read_rejects(rejects)["2号楼"][1][:2] == ["序号", "姓名"]
+    assert read_rejects(rejects)["2号楼"][0][0] == "阳光花园小区2号楼（退回的行）"  # the estate and building its title gave
 
     code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--dry-run")
     assert "已导入的工作表：1号楼、2号楼、3号楼" in out and "未导入的工作表：填表说明（" in out and "旧表（隐藏的工作表）" in out
@@ -796,3 +802,186 @@ def test_a_header_with_a_line_break_is_named_without_it(desk, tmp_path):
     rows = [["姓名", "小区", "楼栋", "房号", "与户主\n关系"], ["甲", "阳光花园", "1", "101", "表哥"]]
     result = import_ledger(desk, write_workbook(tmp_path / "l.xlsx", rows))
     assert [(r.column, r.row) for r in result.rejected] == [("与户主关系", 2)]
+
+
+# --- ledgers as a tester found them in the wild -------------------------------------------------------------------
+
+def households(conn) -> set[tuple]:
+    return {tuple(r) for r in conn.execute("SELECT estate, building, unit, room FROM households WHERE deleted = 0")}
+
+
+def test_the_sheet_name_and_title_give_estate_and_building_where_the_sheet_has_no_column(desk, tmp_path):
+    """One sheet per building (1号楼, 2号楼 …) under a title 阳光花园1号楼居民花名册, no 楼栋 column, or no 小区 either:
+    every row used to be rejected for its missing building or estate."""
+    def sheet(n: int, with_estate: bool) -> list[list]:
+        headers = ["序号", "姓名", "身份证号", "单元", "房号"] + (["小区"] if with_estate else [])
+        first = [1, "甲{n}".format(n=n), make_id(date(1960, 1, n), "M", 90), "1", "101"] + (["阳光花园"] if with_estate else [])
+        return [["阳光花园{n}号楼居民花名册".format(n=n)], headers, first,
+                [2, "乙{n}".format(n=n), make_id(date(1961, 1, n), "F", 91), "", ""] + ([""] if with_estate else [])]
+    ledger = write_book(tmp_path / "花名册.xlsx", {"1号楼": sheet(1, True), "2号楼": sheet(2, False),
+                                                   "幸福小区3栋": [["姓名", "房号"], ["丙3", "2-301"]]},
+                        merges={"1号楼": ("A1:F1", "D3:D4", "E3:E4", "F3:F4"), "2号楼": ("A1:E1", "D3:D4", "E3:E4")})
+    analysis = analyse(ledger)
+    warnings = [w for a in analysis.sheets for w in a.warnings]
+    assert any("按 1 号楼导入" in w and "工作表名“1号楼”" in w for w in warnings)
+    assert any("未写小区的行按 阳光花园 导入" in w and "标题行“阳光花园2号楼居民花名册”" in w for w in warnings)
+    result = import_ledger(desk, ledger)
+    assert (result.imported, result.rejected) == (5, [])
+    assert households(desk.conn) == {("阳光花园", "1", "1", "101"), ("阳光花园", "2", "1", "101"), ("幸福", "3", "2", "301")}
+    assert residents(desk.conn)["乙2"]["household_id"] == residents(desk.conn)["甲2"]["household_id"]
+
+
+def test_a_ledger_that_names_no_estate_uses_a_sensible_one_and_says_so(desk, tmp_path):
+    headers = ["姓名", "身份证号", "住址"]
+    rows = [["林一", make_id(date(1970, 1, 1), "M", 1), "3号楼2单元301"], ["林二", make_id(date(1970, 1, 1), "M", 2), "3-2-302"]]
+    ledger = simple_ledger(tmp_path / "l.xlsx", rows, headers)
+    result = import_ledger(desk, ledger, dry_run=True)  # an empty register: the station's community
+    assert (result.imported, result.rejected) == (2, [])
+    assert result.notices == ["第 2、3 行未写小区，已按 阳光社区（本站所在社区）导入；如不对，请在导入时指定小区（命令行 --estate，"
+                               "窗口中“表中没有小区时使用”）"]
+    register.create_household(desk, {"estate": "阳光花园", "building": "1", "room": "101"})
+    result = import_ledger(desk, ledger)  # the register's only estate
+    assert households(desk.conn) >= {("阳光花园", "3", "2", "301"), ("阳光花园", "3", "2", "302")}
+    assert "阳光花园（本站登记的唯一小区）" in result.notices[0]
+    register.create_household(desk, {"estate": "幸福里", "building": "1", "room": "101"})
+    rows = [["林三", make_id(date(1970, 1, 1), "M", 3), "3号楼2单元303"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "m.xlsx", rows, headers))  # two estates: no guess
+    assert result.imported == 0 and result.notices == []
+    assert [(r.column, "--estate" in r.reason) for r in result.rejected] == [("住址", True)]
+
+
+def test_the_user_names_the_estate_and_building_of_rows_that_give_none(capsys, cli_db, tmp_path):
+    register_two = [["姓名", "小区", "楼栋", "房号"], ["甲", "阳光花园", "1", "101"], ["乙", "幸福里", "1", "101"]]
+    run(capsys, "--db", cli_db, "import-ledger", write_workbook(tmp_path / "a.xlsx", register_two))
+    ledger = write_workbook(tmp_path / "b.xlsx", [["姓名", "小区", "房号"], ["丙", "", "2-201"], ["丁", "幸福里", "202"]])
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--json")
+    assert [r["row"] for r in json.loads(out)["rejected"]] == [2, 3]   # no estate for 丙, no building for either
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--estate", "阳光花园小区5号楼", "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["imported"], result["rejected"]) == (2, [])
+    assert not any("小区" in w for w in result["warnings"])   # the user named it: nothing to warn about
+    conn = sqlite3.connect(cli_db)
+    assert sorted(conn.execute("SELECT r.name, h.estate, h.building, h.unit, h.room FROM residents r JOIN households h "
+                               "ON h.id = r.household_id WHERE r.name IN ('丙', '丁')")) == [
+        ("丁", "幸福里", "5", "", "202"), ("丙", "阳光花园", "5", "2", "201")]   # a 小区 cell wins over --estate
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", "--help")
+    assert "--estate" in out
+
+
+def test_an_estate_with_or_without_xiaoqu_is_one_estate_in_any_row_order(desk, tmp_path):
+    ids = [make_id(date(1970, 1, 1), "M", n) for n in range(1, 6)]
+    rows = [["甲", ids[0], "阳光花园小区", "6", "1-101"], ["乙", ids[1], "阳光花园", "6", "1-102"],
+            ["丙", ids[2], " 阳光花园 小区", "6号楼", "1单元103"]]
+    import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "身份证号", "小区", "楼栋", "门牌号"]))
+    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园"}
+    headers = ["户主姓名", "身份证号码", "家庭住址"]
+    rows = [["丁", ids[3], "阳光花园小区3号楼2单元301室"], ["戊", ids[4], "阳光花园3-2-302"]]
+    import_ledger(desk, simple_ledger(tmp_path / "m.xlsx", rows, headers))
+    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园"}
+    assert rules.estate("幸福小区") == rules.estate("幸福") == "幸福" and rules.estate("乙小区") == "乙小区"
+
+
+def test_a_room_cell_naming_the_unit_or_building_is_split_as_the_address_parser_does(desk, tmp_path):
+    rows = [["甲", "阳光花园", "6", "", "1-101"], ["乙", "阳光花园", "6", "", "2-301"], ["丙", "阳光花园", "6", "", "1单元103"],
+            ["丁", "阳光花园", "6号楼", "", "6-1-105"], ["戊", "阳光花园", "6", "", "308-1"], ["己", "阳光花园", "7", "", "6-1-106"],
+            ["庚", "阳光花园", "6", "2", "1-107"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "小区", "楼栋", "单元", "房号"]))
+    people = residents(desk.conn)
+    place = lambda n: (people[n]["building"], people[n]["unit"], people[n]["room"])  # noqa: E731
+    assert [place(n) for n in "甲乙丙丁戊"] == [("6", "1", "101"), ("6", "2", "301"), ("6", "1", "103"), ("6", "1", "105"),
+                                             ("6", "", "308-1")]
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (7, "房号", "房号 6-1-106 中的楼栋为 6，与 7 不符"), (8, "房号", "房号 1-107 中的单元为 1，与 2 不符")]
+    rows = [["辛", "阳光花园3号楼2单元308-1"], ["壬", "阳光花园3号楼2单元309室（车库）"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "m.xlsx", rows, ["姓名", "家庭住址"]))
+    people = residents(desk.conn)
+    assert result.rejected == [] and place("辛") == ("3", "2", "308-1") and place("壬") == ("3", "2", "309")
+
+
+def test_invisible_characters_and_dashes_in_an_id_number_are_dropped(desk, tmp_path):
+    numbers = [make_id(date(1960, 1, 1 + n), "M", n) for n in range(6)]
+    written = ["\u200b" + numbers[0], numbers[1] + "\u00a0", "\ufeff" + numbers[2], numbers[3][:6] + "\u00ad" + numbers[3][6:],
+               "{a}-{b}-{c}".format(a=numbers[4][:6], b=numbers[4][6:14], c=numbers[4][14:]), numbers[5] + "\u200b1"]
+    rows = [["甲{n}".format(n=n), w, "阳光花园", "1", "10{n}".format(n=n)] for n, w in enumerate(written)]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "身份证号", "小区", "楼栋", "房号"]))
+    assert result.imported == 5
+    assert {p["id_number"] for p in residents(desk.conn).values()} == set(numbers[:5])
+    assert [(r.row, r.reason) for r in result.rejected] == [(7, "身份证号应为 18 位，这个是 19 位")]  # 19 visible digits
+    assert rules.clean_name("\u200b张三\ufeff") == "张三"
+
+
+def test_the_dots_in_a_name_are_the_middle_dot(desk, tmp_path):
+    number = make_id(date(1980, 1, 1), "M", 30, region="650102")
+    headers = ["姓名", "身份证号", "小区", "楼栋", "房号"]
+    import_ledger(desk, simple_ledger(tmp_path / "a.xlsx", [["阿卜杜拉·买买提", number, "阳光花园", "8", "101"]], headers))
+    for n, dot in enumerate("•・．‧●.\u00b7"):
+        result = import_ledger(desk, simple_ledger(tmp_path / "b{n}.xlsx".format(n=n),
+                                                   [["阿卜杜拉{dot}买买提".format(dot=dot), number, "阳光花园", "8", "101"]], headers))
+        assert (result.unchanged, result.rejected) == (1, []), dot
+    assert list(residents(desk.conn)) == ["阿卜杜拉·买买提"]
+
+
+def test_a_vacant_flat_counts_the_same_on_every_import(capsys, cli_db, tmp_path):
+    rows = [["邱一", make_id(date(1970, 4, 1), "M", 81), "阳光花园", "13", "101", "自住"], ["", "", "阳光花园", "13", "102", "空置"]]
+    ledger = simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "身份证号", "小区", "楼栋", "房号", "居住类型"])
+    counts = []
+    for _n in range(2):
+        code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--json")
+        r = json.loads(out)
+        counts.append((r["imported"], r["updated"], r["unchanged"], r["households_alone"]))
+    assert counts == [(1, 0, 0, 1), (0, 0, 1, 1)]   # the flat is never counted as a resident
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger)
+    assert "未变 1 人" in out and "无人员的住户行（如空置房）：1 行" in out
+
+
+def test_footers_typed_into_the_data_columns_are_skipped(desk, tmp_path):
+    rows = [["序号", "姓名", "身份证号", "联系电话", "小区", "楼栋", "房号"],
+            [1, "田一", make_id(date(1970, 1, 1), "M", 1), "13700000001", "阳光花园", "9", "101"],
+            ["", "小计", "", "1人"], ["", "合计", "3人"], ["", "以下空白"], ["", "填表人：李四 审核人：王五"],
+            ["", "", "制表：", ""], ["", "注：身份证号以文本录入"], ["", "", "", "填报：13700000099"]]
+    result = import_ledger(desk, write_workbook(tmp_path / "l.xlsx", rows))
+    assert (result.imported, result.rejected, result.skipped) == (1, [], 7)
+
+
+def test_phone_cells_as_clerks_write_them(desk, tmp_path):
+    phones = ["电话：13811112222", "手机13800138008", "13800138013.0", "021-6234-5678", "8888-6666", "手机：13800138009，座机：0531-88886669"]
+    rows = [["测{n}".format(n=n), make_id(date(1980, 1, 1), "M", n), p, "阳光花园", "9", str(101 + n)] for n, p in enumerate(phones)]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "身份证号", "联系电话", "小区", "楼栋", "房号"]))
+    assert result.rejected == [] and result.imported == len(phones)
+    people = residents(desk.conn)
+    assert [(people["测{n}".format(n=n)]["phone"], people["测{n}".format(n=n)]["notes"]) for n in range(len(phones))] == [
+        ("13811112222", ""), ("13800138008", ""), ("13800138013", ""), ("021-62345678", ""),
+        ("", "固定电话（未写区号）：88886666"), ("13800138009", "其他电话：0531-88886669")]
+    assert any("第 6 行" in w and "88886666" in w for w in result.warnings)
+    assert rules.clean_phone("0531-8888-6666") == "0531-88886666"
+
+
+def test_the_rejects_workbook_keeps_what_the_clerk_typed(capsys, cli_db, tmp_path):
+    """A formula Excel never calculated keeps its text; an id number Excel damaged shows the digits the reason quotes."""
+    _real, stored = damaged_id()
+    rows = [["姓名", "身份证号", "联系电话", "小区", "楼栋", "房号"], ["甲", "", '="13900001120"', "阳光花园", "9", "101"],
+            ["乙", stored, "13900001121", "阳光花园", "9", "102"]]
+    ledger = write_workbook(tmp_path / "l.xlsx", rows, formats={"B3": "0"})
+    rejects = tmp_path / "退回.xlsx"
+    rejects.write_bytes(b"an older file")
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", ledger, "--rejects", rejects)
+    assert code == 0 and "已替换该位置原有的文件" in out
+    shown = format(Decimal("{v:.15g}".format(v=stored)), "f")
+    assert "第 3 行，身份证号：Excel 已把这个身份证号存成数字，末尾几位已经丢失（{shown}）".format(shown=shown) in out
+    book = openpyxl.load_workbook(rejects)
+    cells = {c.coordinate: c for row in book.active.iter_rows() for c in row}
+    assert cells["C2"].value == '\'="13900001120"'                       # the formula as typed (made safe)
+    assert (cells["B3"].value, cells["B3"].number_format) == (stored, "0")  # shows 3701…000, as the reason says
+    code, out, _err = run(capsys, "--db", cli_db, "import-ledger", tmp_path / "l.xlsx", "--rejects", rejects, "--dry-run")
+    assert "已替换该位置原有的文件" in out
+
+
+def test_a_remark_in_brackets_is_kept_as_a_note_not_refused(desk, tmp_path):
+    rows = [["甲", "阳光花园", "3", "309室（车库）", "自住"], ["乙", "阳光花园", "3", "310", "出租（群租）"],
+            ["", "阳光花园", "3", "311", "出租(群租)"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "小区", "楼栋", "房号", "居住类型"]))
+    assert (result.imported, result.rejected, result.households_alone) == (2, [], 1)
+    found = {tuple(r) for r in desk.conn.execute("SELECT room, residence_type, notes FROM households")}
+    assert found == {("309", "owner", "车库"), ("310", "rented", "群租"), ("311", "rented", "群租")}
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "小区", "楼栋", "房号", "居住类型"]))
+    assert (result.unchanged, result.changes) == (2, [])   # the note is added once

@@ -50,16 +50,30 @@ class FieldError(RedStationError):
         self.field = field
 
 
+# Characters nobody sees, which a copy from a web page or a chat leaves in a cell: soft hyphen, zero-width space and
+# joiners, direction marks, word joiner, byte order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"))
+
+
 def text(value) -> str:
-    """A typed or imported value as clean text: full-width to ASCII (NFKC), spaces collapsed, trimmed."""
+    """A typed or imported value as clean text: full-width to ASCII (NFKC), invisible characters dropped, spaces
+    collapsed, trimmed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(unicodedata.normalize("NFKC", str(value)).split())
+    written = unicodedata.normalize("NFKC", str(value))
+    if not written.isprintable():  # a control or format character (invisible), or a line break
+        written = written.translate(_INVISIBLE)
+    return " ".join(written.split())
 
 
 _CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+# The dots people type between the parts of a name (阿卜杜拉·买买提) with one input method or another; the standard
+# one is the middle dot U+00B7. (NFKC has already made ． a full stop and ･ a ・.)
+_NAME_DOTS = dict.fromkeys(map(ord, "•・‧●∙⋅⸱◦"), "·")
+_NAME_DOT = re.compile(r" ?· ?|(?<={cjk}) ?\. ?(?={cjk})".format(cjk=_CJK))
 
 
 def note(value) -> str:
@@ -68,8 +82,18 @@ def note(value) -> str:
 
 
 def clean_name(value) -> str:
-    """A name with the spaces ledgers put inside two-character names (张  三) removed."""
-    return re.sub(r"(?<={cjk}) (?={cjk})".format(cjk=_CJK), "", text(value))
+    """A name with the spaces ledgers put inside two-character names (张  三) removed, and the dot between the parts
+    of a name, however it was typed (•, ・, ．, ‧, ●), made the middle dot: 阿卜杜拉•买买提 is 阿卜杜拉·买买提."""
+    name = text(value)
+    if name.isascii():
+        return name
+    name = name.translate(_NAME_DOTS)
+    if "·" in name or "." in name:
+        name = _NAME_DOT.sub("·", name)
+    return _NAME_SPACE.sub("", name)
+
+
+_NAME_SPACE = re.compile(r"(?<={cjk}) (?={cjk})".format(cjk=_CJK))
 
 
 _NUMERALS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -87,26 +111,71 @@ def _chinese_number(word: str) -> str:
     return str((_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0))
 
 
-def _address_part(value, suffixes: str) -> str:
+def _address_part(value, suffix: re.Pattern) -> str:
     part = text(value).replace(" ", "").upper()
-    part = re.sub(r"^第", "", part)
-    part = re.sub(r"(?:{s})$".format(s=suffixes), "", part)
+    if part.isdigit():
+        return part
+    part = suffix.sub("", part.removeprefix("第"))
     return _chinese_number(part)
+
+
+_BUILDING_SUFFIX = re.compile(r"(?:号楼|号栋|栋|幢|座|楼|号|#)$")
+_UNIT_SUFFIX = re.compile(r"(?:单元|门|号)$")
+_ROOM_SUFFIX = re.compile(r"(?:室|号|户)$")
 
 
 def building(value) -> str:
     """6栋, 6号楼, 6幢, 6#, 第六栋 and 6 are the same building: 6. 'A座' is A."""
-    return _address_part(value, r"号楼|号栋|栋|幢|座|楼|号|#")
+    return _address_part(value, _BUILDING_SUFFIX)
 
 
 def unit(value) -> str:
     """2单元, 二单元, 2 are the same unit: 2."""
-    return _address_part(value, r"单元|门|号")
+    return _address_part(value, _UNIT_SUFFIX)
 
 
 def room(value) -> str:
     """301室, 301号, 301 are the same room: 301."""
-    return _address_part(value, r"室|号|户")
+    return _address_part(value, _ROOM_SUFFIX)
+
+
+def estate(value) -> str:
+    """阳光花园小区 and 阳光花园 are the same estate, 阳光花园: a trailing 小区 is dropped where at least two characters
+    are left (幸福小区 is 幸福; 乙小区 stays)."""
+    name = text(value)
+    if name.endswith("小区"):
+        base = name[:-2].rstrip()
+        if len(base) >= 2:
+            return base
+    return name
+
+
+_ROOM = re.compile(r"(?:(?P<building>[0-9A-Z一二三四五六七八九十]+)(?:号楼|栋|幢|座|#))?"
+                   r"(?:(?P<unit>[0-9一二三四五六七八九十]+)单元)?"
+                   r"(?P<room>[0-9A-Z]+(?:-[0-9A-Z]+)*)(?:室|号|户)?")
+
+
+def split_room(value) -> tuple[str, str, str]:
+    """(building, unit, room) of a room as written, building and unit empty where it does not name them.
+
+    ``1单元103``, ``1-101`` and ``2-301`` name the unit, ``6-1-105`` and ``3号楼2单元301`` the building
+    too, as the address parser reads them; ``301室`` is room 301, and ``308-1`` is a room (the
+    part before the dash is a unit only when it has one or two digits and the part after it three or more).
+    """
+    written = text(value).replace(" ", "").upper()
+    if written.isdigit():
+        return "", "", written
+    found = _ROOM.fullmatch(written)
+    if not found:
+        return "", "", written
+    building_, unit_, room_ = found["building"] or "", found["unit"] or "", found["room"]
+    parts = room_.split("-")
+    if len(parts) == 3 and not (building_ or unit_) and all(p.isdigit() for p in parts):
+        building_, unit_, room_ = parts
+    elif len(parts) == 2 and not unit_ and parts[0].isdigit() and len(parts[0]) <= 2 and parts[1].isdigit() \
+            and len(parts[1]) >= 3:
+        unit_, room_ = parts
+    return building(building_) if building_ else "", unit(unit_) if unit_ else "", room_
 
 
 def floor(room_: str) -> int | None:
@@ -119,7 +188,7 @@ def floor(room_: str) -> int | None:
 
 _ADDRESS = re.compile(r"^(?P<building>[0-9A-Z一二三四五六七八九十]+)(?:号楼|号|栋|幢|座|#|-)"
                       r"(?:(?P<unit>[0-9一二三四五六七八九十]+)(?:单元|-))?"
-                      r"(?P<room>[0-9]+)(?:室|号)?$")
+                      r"(?P<room>[0-9]+(?:-[0-9]+)?)(?:室|号)?$")  # 308-1: a room numbered within 308
 
 
 def split_address(value) -> tuple[str, str, str] | None:
@@ -159,22 +228,57 @@ def parse_date(value, field: str = "birth_date") -> date | None:
     raise FieldError(field, _("{value} is not a date (write it as 1949-10-01)").format(value=written))
 
 
+_WHOLE_NUMBER = re.compile(r"(\d+)\.0+")
+_LANDLINE = re.compile(r"\(?(0\d{2,3})\)?[\s-]*([2-9]\d{2,3})[\s-](\d{4})")
+
+
+def phone_number(written: str) -> str:
+    """A phone as stored (13800138000, 0531-88881234) from a text; phone.PhoneError when it is none.
+
+    Also ``13800138000.0`` (a number cell saved as text) and a landline written with a dash in
+    its number (``021-6234-5678``).
+    """
+    whole = _WHOLE_NUMBER.fullmatch(written) if "." in written else None
+    if whole:
+        written = whole[1]
+    landline = _LANDLINE.fullmatch(written) if written[:1] in ("0", "(") else None
+    if landline:
+        written = "{area}-{number}{rest}".format(area=landline[1], number=landline[2], rest=landline[3])
+    return phone.normalize(written)
+
+
 def clean_phone(value, field: str = "phone") -> str:
     """A mobile (138 1234 5678, +86…) or a landline with area code (0531-88881234); empty is allowed."""
     written = text(value)
     if not written:
         return ""
     try:
-        return phone.normalize(written)
+        return phone_number(written)
     except phone.PhoneError as exc:
         raise FieldError(field, str(exc)) from None
 
 
+_ID_NOISE = re.compile(r"[\s\-‐‑‒–—―]")
+
+
+def id_text(value) -> str:
+    """An id number as typed, without what the eye does not count: full-width forms, spaces, dashes and invisible
+    characters dropped, x made X (3701 0219 4910 0112 3X, 370102-19491001-123X)."""
+    return _ID_NOISE.sub("", text(value)).upper()
+
+
 def clean_household(values: dict) -> dict:
     """The household fields of ``values``, checked and normalised; raises FieldError."""
-    out = {}
-    for field, reader in (("estate", text), ("building", building), ("unit", unit), ("room", room)):
-        out[field] = reader(values.get(field))
+    out = {"estate": estate(values.get("estate")), "building": building(values.get("building")),
+           "unit": unit(values.get("unit"))}
+    written = values.get("room")
+    within_building, within_unit, room_ = split_room(written)
+    for field, within in (("building", within_building), ("unit", within_unit)):
+        if within and out[field] and out[field] != within:
+            raise FieldError("room", _("The room {room} names {field} {within}, not {given}").format(
+                room=text(written), field=label(HOUSEHOLD_FIELDS, field), within=within, given=out[field]))
+        out[field] = within or out[field]
+    out["room"] = room(room_)
     for field in ("estate", "building", "room"):
         if not out[field]:
             raise FieldError(field, _("{field} must not be empty").format(field=label(HOUSEHOLD_FIELDS, field)))
@@ -225,7 +329,7 @@ def clean_resident(values: dict, today: date | None = None) -> dict:
     gender = values.get("gender") or None
     if gender not in (None, "M", "F"):
         raise FieldError("gender", _("Sex is male or female, not {value}").format(value=gender))
-    number = text(values.get("id_number")).replace(" ", "")
+    number = id_text(values.get("id_number"))
     if number:
         try:
             parsed = idnumber.parse(number, today)

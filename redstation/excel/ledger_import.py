@@ -10,6 +10,10 @@ every sheet that holds a ledger (or of the one sheet named):
 - rows are grouped into households by their normalised address (estate, building, unit,
   room); a household that exists is reused, otherwise created; a row with an address and a
   residence type but no person (a vacant flat) registers the household alone;
+- a row that names no estate or building takes it from its sheet's name or title (1号楼,
+  幸福小区1号楼居民花名册), else from what the user gave (``estate=``), else the estate is
+  guessed (the only one the workbook names, the register's only one, or in an empty register
+  the station's community) and the result names those rows;
 - a row whose id number belongs to a resident of the same name updates that resident (cells
   left empty keep the stored value; another address moves them) and the change is reported
   field by field; a row without id number updates the resident of the same name in the same
@@ -131,6 +135,16 @@ class ImportedSheet:
     header_row: int
     columns: list[Column]
     warnings: list[str] = field(default_factory=list)
+    place: tuple[str, str] = ("", "")  # (estate, building) of its rows that name none: from its name, title or the user
+
+
+def _place_title(place: tuple[str, str]) -> str:
+    """A title row that gives a rejects sheet's rows the estate and building they were imported with (幸福小区1号楼),
+    as the ledger's sheet name or title did: ``place_in`` reads it back."""
+    estate, building = place
+    if not (estate or building):
+        return ""
+    return _("{place} (rejected rows)").format(place=(estate + "小区" if estate else "") + (building + "号楼" if building else ""))
 
 
 @dataclass
@@ -145,6 +159,7 @@ class ImportResult:
     unchanged: int = 0        # rows that matched a resident and changed nothing
     skipped: int = 0          # blank rows, repeated header rows, footers
     households_added: int = 0
+    households_alone: int = 0  # rows of a household with nobody named (a vacant flat), new or not
     rejected: list[Reject] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     sheets: list[ImportedSheet] = field(default_factory=list)
@@ -175,7 +190,8 @@ class ImportResult:
 
     def counts(self) -> dict[str, int]:
         return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": len(self.rejected), "skipped": self.skipped, "households_added": self.households_added}
+                "rejected": len(self.rejected), "skipped": self.skipped, "households_added": self.households_added,
+                "households_alone": self.households_alone}
 
     def as_json(self) -> dict:
         """The ``import-ledger --json`` object (the contract's keys, then more)."""
@@ -185,6 +201,7 @@ class ImportResult:
                              "fields": {name: {"old": old, "new": new} for name, (old, new) in c.fields.items()}}
                             for c in self.changes],
                 "households_added": self.households_added,
+                "households_alone": self.households_alone,
                 "sheets": [s.name for s in self.sheets],
                 "skipped_sheets": [{"sheet": name, "reason": reason} for name, reason in self.skipped_sheets],
                 "warnings": self.warnings}
@@ -323,6 +340,52 @@ class _Plan(NamedTuple):
     columns: list[Column]
     warnings: list[str]
     score: int
+    place: tuple[str, str] = ("", "")   # (estate, building) the sheet's name or title gives its rows that lack them
+
+
+_YEAR = re.compile(r"^\d{4}年度?")
+_PLACE = re.compile(r"(?P<estate>[\w·]*?)(?P<building>[0-9A-Z一二三四五六七八九十]+)(?:号楼|栋|幢|#楼|#)")
+_NAMED_ESTATE = re.compile(r"(?P<estate>[\w·]{2,}?小区)")
+
+
+def place_in(value) -> tuple[str, str] | None:
+    """(estate, building) named by a sheet's name or title, or by the user: 幸福小区1号楼居民花名册 → (幸福, 1),
+    3栋 → ("", 3), 阳光花园小区居民台账 → (阳光花园, ""); None when it names neither (阳光社区居民花名册)."""
+    written = _strip_region(_YEAR.sub("", text(value).replace(" ", "").upper()))
+    found = _PLACE.match(written)
+    if found:
+        return rules.estate(found["estate"].removesuffix("第")), rules.building(found["building"])
+    found = _NAMED_ESTATE.match(written)
+    if found:
+        return rules.estate(found["estate"]), ""
+    return None
+
+
+def _sheet_place(grid: Grid, header_index: int, columns: list[Column]) -> tuple[tuple[str, str], list[str]]:
+    """The (estate, building) a sheet's name or, failing that, its title rows give its rows that lack them, and the
+    warnings saying so where the sheet has no column of its own for them."""
+    found = {"name": place_in(grid.name) or ("", ""), "title": ("", "")}
+    title = ""
+    if header_index > 0 and not all(found["name"]):
+        for row in grid.rows(wide_until=SCAN_ROWS):
+            if row.index >= header_index or title:
+                break
+            for value in dict.fromkeys(v for v in row.cells if isinstance(v, str) and v.strip()):
+                if ":" not in value and "：" not in value and cols.recognised(value) is None and place_in(value):
+                    found["title"], title = place_in(value), _header_text(value, 0)
+                    break
+    place = tuple(found["name"][n] or found["title"][n] for n in (0, 1))
+    fields = {c.field for c in columns}
+    warnings = []
+    for n, field_ in enumerate(("estate", "building")):
+        if place[n] and field_ not in fields:
+            source = (_("the sheet's name {name}").format(name=grid.name) if found["name"][n]
+                      else _("the title row {title}").format(title=title))
+            warnings.append(_("There is no estate column: rows without an estate are taken to be in {estate} (from "
+                              "{source})").format(estate=place[n], source=source) if field_ == "estate" else
+                            _("There is no building column: rows without a building are taken to be in building "
+                              "{building} (from {source})").format(building=place[n], source=source))
+    return place, warnings
 
 
 def _is_key_sheet(name: str) -> bool:
@@ -371,7 +434,8 @@ def _plans(book, path: Path, sheet: str | None) -> tuple[list[_Plan], list[tuple
     plans = []
     for grid, (score, index, cells) in chosen:
         columns, warnings = _columns(grid, cells, hidden.get(grid.name, []))
-        plans.append(_Plan(grid, index, columns, warnings, score))
+        place, told = _sheet_place(grid, index, columns)
+        plans.append(_Plan(grid, index, columns, told + warnings, score, place))
     skipped.sort(key=lambda item: order.get(item[0], 0))
     return plans, skipped
 
@@ -415,7 +479,8 @@ def analyse(path: str | Path, *, sheet: str | None = None) -> Analysis:
 
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?E\+?\d+")
 _YEAR_MONTH = re.compile(r"(\d{4})(?:[-./年](\d{1,2})月?|(\d{2}))")
-_FOOTER = re.compile(r"^(合计|总计|小计|共计|填表|填报|制表|审核|负责人|签字|签名|说明|注[:：])")
+_FOOTER = re.compile(r"^(?:合计|总计|小计|共计|累计|填表|填报|制表|审核|审批|负责人|签字|签名|盖章|说明|注[:：]|备注[:：]"
+                     r"|以下空白|以下无|此页|本页)")
 _CONTACT_SEPARATORS = re.compile(r"[、,，;；\n]+")
 _PHONE_SEPARATORS = re.compile(r"[、,，;；/\n]+")
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d\- ]{5,}\d")
@@ -445,7 +510,7 @@ def id_text(value) -> str:
             raise LostDigits(display(float(value)), float(value))
         if float(value).is_integer():
             return str(int(value))
-    written = text(value).replace(" ", "").upper()
+    written = rules.id_text(value)
     if _SCIENTIFIC.fullmatch(written):
         raise LostDigits(written)
     if "*" in written:
@@ -454,12 +519,13 @@ def id_text(value) -> str:
     return written
 
 
-def damaged_as_shown(value):
-    """A cell of an id number column for the rejects workbook: a long number Excel damaged becomes the text Excel
-    shows for it in a General cell (3.70102E+17), which the import refuses again until someone types the number;
-    never its damaged digits (370102195001028000), which would pass the check character about once in eleven."""
+def damaged_as_shown(value, code: str = "General"):
+    """A cell of an id number column for the rejects workbook: a long number Excel damaged stays that number, in
+    the number format the ledger gave it (``code``), so that it shows what the clerk saw (3.70102E+17, or
+    370102196606060000 in a cell of format 0) and the import refuses it again until someone types the number; never
+    text of its damaged digits, which would pass the check character about once in eleven."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
-        return display(float(value))
+        return writing.Formatted(float(value), code)
     return value
 
 
@@ -528,6 +594,17 @@ def _coded(kind: str, value):
     return cols.lookup(kind, value) or text(value)
 
 
+_REMARK = re.compile(r"(.*?)\s*\(([^()]*)\)\s*")
+
+
+def _remark(value) -> tuple[object, str]:
+    """A cell without a remark in brackets at its end, and the remark: 309室（车库） → (309室, 车库)."""
+    if not isinstance(value, str) or ("(" not in value and "（" not in value):
+        return value, ""
+    found = _REMARK.fullmatch(text(value))
+    return (found[1], found[2].strip()) if found and found[1] else (value, "")
+
+
 def _contacts(names, phones) -> list[dict]:
     """Emergency contacts from a 紧急联系人 cell (张三（儿子）、李四) and a 紧急联系电话 cell, paired in order."""
     name_items = [t for t in _CONTACT_SEPARATORS.split(unicodedata.normalize("NFKC", display(names))) if t.strip()]
@@ -549,9 +626,12 @@ def _contacts(names, phones) -> list[dict]:
 
 # Cells that say "no phone" on purpose.
 NO_VALUE = ("无", "/", "-", "--", "—", "——", "暂无", "没有", "无电话", "不详", "空")
+# Words that only say that a phone number follows (电话：138…, 手机138…): not a note.
+PHONE_LABELS = ("电话", "手机", "手机号", "手机号码", "电话号码", "联系电话", "联系方式", "号码", "移动电话", "座机", "固话",
+                "固定电话", "TEL", "Tel", "tel", "PHONE", "Phone", "phone", "电")
 _NUMBER = re.compile(r"(?<!\d)(?:(?P<mobile>(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8})"
-                     r"|(?P<landline>0\d{2,3}[\s-]?[2-9]\d{6,7})"
-                     r"|(?P<local>[2-9]\d{6,7}))(?!\d)")
+                     r"|(?P<landline>\(?0\d{2,3}\)?[\s-]?[2-9]\d{2,3}[\s-]?\d{4})"
+                     r"|(?P<local>[2-9]\d{2,3}[\s-]?\d{4}))(?!\d)")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
@@ -578,7 +658,7 @@ def _read_phone_cells(cells: list[tuple[str, object]]) -> _Phones:
             raise FieldError("phone", _("This phone number is masked ({shown}); import a ledger with the full numbers").format(
                 shown=written))
         try:
-            numbers.append(phone.normalize(written))
+            numbers.append(rules.phone_number(written))
             continue
         except phone.PhoneError:
             pass
@@ -586,14 +666,14 @@ def _read_phone_cells(cells: list[tuple[str, object]]) -> _Phones:
         for match in _NUMBER.finditer(written):
             token = match.group(0)
             if match.group("local"):
-                found_local.append(token)
+                found_local.append(re.sub(r"[\s-]", "", token))
             else:
                 try:
-                    found.append(phone.normalize(token))
+                    found.append(rules.phone_number(token))
                 except phone.PhoneError:
                     continue
             rest = rest.replace(token, " ", 1)
-        rest = " ".join(_EDGES.sub("", rest).split())
+        rest = " ".join(word for word in (_EDGES.sub("", w) for w in rest.split()) if word and word not in PHONE_LABELS)
         if field_ == "phone" and not found and not found_local and any(ch.isdigit() for ch in rest):
             rules.clean_phone(written)  # nothing but a wrong number: refused with the register's own words
         numbers += found
@@ -633,6 +713,7 @@ _TOWN = re.compile(r"^[^省市区县]{2,7}?(?:镇|乡)")
 _STREET = re.compile(r"^[^省市区县]{2,8}?街道")
 _COMMUNITY = re.compile(r"^[^省市区县]{2,8}?社区")
 _ESTATE_SUFFIX = re.compile(r"^(?:小区|社区)")
+_NUMBERED = re.compile(r"[0-9一二三四五六七八九十](?:号楼|栋|幢|单元|座|#|-)$")
 
 
 def _strip_region(written: str) -> str:
@@ -669,6 +750,12 @@ _BLAME = {
 }
 
 
+def _household_changes(before, after, changed: list[str]) -> dict[str, tuple[str, str]]:
+    """What changed in a household as the user reads it: residence type and notes."""
+    return {label(HOUSEHOLD_FIELDS, f): (_shown(f, before[f]), _shown(f, after[f])) for f in changed
+            if f in ("residence_type", "notes")}
+
+
 def _shown(field_: str, value) -> str:
     """A stored value as the user reads it; id numbers and phones partly hidden."""
     if value is None or value == "" or value == []:
@@ -690,10 +777,16 @@ def _shown(field_: str, value) -> str:
     return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
+def _rows(numbers: list[int]) -> str:
+    """2, 3, 5 … (the first LISTED_ROWS of them)."""
+    return _(", ").join(str(r) for r in numbers[:LISTED_ROWS]) + ("…" if len(numbers) > LISTED_ROWS else "")
+
+
 class _Importer:
     """The rows of one import, inside its open transaction."""
 
-    def __init__(self, change: Write, result: ImportResult, progress: ProgressFn | None, cancelled: CancelledFn | None):
+    def __init__(self, change: Write, result: ImportResult, progress: ProgressFn | None, cancelled: CancelledFn | None,
+                 plans: list[_Plan], estate: str | None = None):
         self.change, self.conn, self.result = change, change.conn, result
         self.progress, self.cancelled = progress, cancelled
         self.households: dict[tuple, str] = {}      # normalised address → household id
@@ -701,10 +794,30 @@ class _Importer:
         self.created: set[str] = set()              # households this import created (only its own rows live there)
         self.seen_ids: dict[str, tuple] = {}        # id number → (sheet, row number)
         self.seen_names: dict[tuple, tuple] = {}    # (address, name) → (sheet, row number, had an id number)
-        self.estates = {r[0] for r in self.conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0")}
+        registered = [r[0] for r in self.conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0")]
+        self.estates = {rules.estate(e) for e in registered}
+        # Estates registered as written before the register's rules dropped their 小区: their households are found.
+        self.written_as = {rules.estate(e): e for e in registered if rules.estate(e) != e}
         self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
         self.lost: list[tuple[int, str, int, int, float]] = []  # (reject index, sheet, row, column, number): see quote_as_shown
         self.today = date.today()
+        self.given = (place_in(estate) or (rules.estate(estate), "")) if estate and text(estate) else ("", "")
+        self.guess = self.guessed_estate(plans)
+
+    def guessed_estate(self, plans: list[_Plan]) -> tuple[str, str]:
+        """(estate, why) for the rows of a sheet that name no estate, when neither the sheet nor the user does: the
+        only estate the workbook's sheet names and titles give, else the register's only estate, else (in an empty
+        register) the station's community; ("", "") when there is no sensible one."""
+        named = {plan.place[0] for plan in plans} - {""}
+        if len(named) == 1:
+            return named.pop(), _("the only estate the workbook names")
+        if len(self.estates) == 1:
+            return next(iter(self.estates)), _("the only estate in the register")
+        station = self.change.session.station() if not self.estates else None
+        community = text(station["community"]) if station is not None else ""
+        if community:
+            return community, _("the community of the station")
+        return "", ""
 
     # --- cells ---
     def use(self, plan: _Plan) -> None:
@@ -719,6 +832,16 @@ class _Importer:
         addresses = self.by_field.get("address", [])
         self.joined_address = len(addresses) > 1 and len({self.headers[i] for i in addresses}) == 1
         self.local_rows: list[tuple[int, str]] = []
+        # What a row that names no estate or building is taken to be in: the sheet's name or title, else what the
+        # user gave, else (estate only) a guess that the result names with its rows.
+        estate, building = plan.place
+        self.default_building = building or self.given[1]
+        self.default_estate, self.guessed = (estate or self.given[0], False) if estate or self.given[0] else \
+            (self.guess[0], True)
+        self.guessed_rows: list[int] = []
+        for imported in self.result.sheets:
+            if imported.name == self.sheet:
+                imported.place = ("" if self.guessed else self.default_estate, self.default_building)
 
     def value(self, cells: list, field_: str):
         if field_ == "address" and self.joined_address:  # 住址 merged across 楼栋, 单元, 房号 with no sub-headers
@@ -776,6 +899,7 @@ class _Importer:
                 except FieldError as exc:
                     self.reject(row, exc)
             self.note_local_numbers()
+            self.note_guessed_estate()
         self.tick(total, total)
 
     def bad_cell(self, row: Row, *, everywhere: bool) -> bool:
@@ -797,30 +921,47 @@ class _Importer:
                            "it").format(count=text_length(value), limit=MAX_CELL)
             else:
                 continue
-            self.result.rejected.append(Reject(row.index + 1, column.header, reason,
-                                               [row.cells[c.index] for c in self.columns], self.sheet))
+            self.result.rejected.append(Reject(row.index + 1, column.header, reason, self.as_typed(row), self.sheet))
             return True
         return False
 
+    def as_typed(self, row: Row) -> list:
+        """The cells of a rejected row for the rejects workbook, a formula Excel never calculated as its text."""
+        values = [row.cells[c.index] for c in self.columns]
+        if self.uncalculated:
+            for n, column in enumerate(self.columns):
+                formula = self.uncalculated.get((row.index, column.index))
+                if formula is not None and values[n] == "":
+                    values[n] = "=" + formula
+        return values
+
     def reject(self, row: Row, exc: FieldError) -> None:
         cells = row.cells
+        if self.guessed_rows and self.guessed_rows[-1] == row.index + 1:
+            self.guessed_rows.pop()  # it was not imported into the guessed estate after all
         self.result.rejected.append(Reject(row.index + 1, self.column_for(exc.field, cells), str(exc),
-                                           [cells[c.index] for c in self.columns], self.sheet))
+                                           self.as_typed(row), self.sheet))
         if isinstance(exc, LostDigits) and exc.number is not None:
             column = next((i for i in self.by_field.get("id_number", ()) if cells[i] != ""), None)
             if column is not None:
                 self.lost.append((len(self.result.rejected) - 1, self.sheet, row.index, column, exc.number))
 
-    def note_local_numbers(self) -> None:
-        if not self.local_rows:
-            return
-        rows = _(", ").join(str(r) for r, _number in self.local_rows[:LISTED_ROWS]) + \
-            ("…" if len(self.local_rows) > LISTED_ROWS else "")
-        notice = _("Rows {rows}: a phone number without its area code ({number}) was kept in the notes, and the phone "
-                   "left empty").format(rows=rows, number=self.local_rows[0][1])
+    def notice(self, notice: str) -> None:
         if self.result.several_sheets:
             notice = _("Sheet {sheet}: {warning}").format(sheet=self.sheet, warning=notice)
         self.result.notices.append(notice)
+
+    def note_local_numbers(self) -> None:
+        if self.local_rows:
+            self.notice(_("Rows {rows}: a phone number without its area code ({number}) was kept in the notes, and the "
+                          "phone left empty").format(rows=_rows([r for r, _number in self.local_rows]),
+                                                     number=self.local_rows[0][1]))
+
+    def note_guessed_estate(self) -> None:
+        if self.guessed_rows:
+            self.notice(_("Rows {rows} name no estate: they were imported into {estate} ({why}); if that is wrong, name "
+                          "the estate for the import (--estate, or “Estate when the sheet has none” in the window)").format(
+                rows=_rows(self.guessed_rows), estate=self.default_estate, why=self.guess[1]))
 
     def kind_of(self, row: Row) -> str | None:
         """"resident", "household" (an address and a residence type, nobody named: a vacant flat) or None: blank
@@ -835,8 +976,8 @@ class _Importer:
                 return "household"
             return None
         name = text(name)
-        if cols.recognised(name) in ("name", "head_name") or (number == "" and bool(_FOOTER.match(name))):
-            return None
+        if cols.recognised(name) in ("name", "head_name") or _FOOTER.match(name or text(number) or text(phone_)):
+            return None  # 合计 | 3人, 以下空白, 填表人：李四 审核人：王五 …: a footer typed into the data columns
         return "resident"
 
     # --- one row ---
@@ -877,33 +1018,52 @@ class _Importer:
         party = value(cells, "political_status")
         return values, (codes, cols.is_party_member(party) if party != "" else None), phones
 
-    def address(self, cells: list) -> dict | None:
-        """Estate, building, unit and room of the row as written (None when it has no address at all)."""
+    def estate(self, value) -> str:
+        """The estate a cell names, as the register holds it (阳光花园小区 and 阳光花园社区 are the registered 阳光花园)."""
+        estate = rules.estate(value)
+        if estate.endswith("社区") and estate not in self.estates and estate[:-2] in self.estates:
+            estate = estate[:-2]
+        return estate
+
+    def address(self, cells: list, number_row: int) -> dict | None:
+        """Estate, building, unit and room of the row (None when it has no address at all), with the sheet's,
+        the user's or the guessed estate and building where the row gives none; a remark in brackets after the
+        room (309室（车库）) goes to the household's notes."""
         value = self.value
-        estate = text(value(cells, "estate"))
-        if estate and estate not in self.estates:  # 阳光花园小区 in the 小区 column is the registered 阳光花园
-            for suffix in ("小区", "社区"):
-                if estate.endswith(suffix) and estate[:-len(suffix)] in self.estates:
-                    estate = estate[:-len(suffix)]
-                    break
-        building, unit, room = (value(cells, f) for f in ("building", "unit", "room"))
-        written = text(value(cells, "address")).replace(" ", "")
+        estate = self.estate(value(cells, "estate"))
+        building, unit = value(cells, "building"), value(cells, "unit")
+        room, remark = _remark(value(cells, "room"))
+        written, address_remark = _remark(text(value(cells, "address")).replace(" ", ""))
         if text(building) or text(room) or not written:
             if not (estate or text(building) or text(unit) or text(room)):
                 return None
-            return {"estate": estate, "building": building, "unit": unit, "room": room}
-        parts = self.split(written, estate)
-        if parts is None:
-            raise FieldError("address", _("{value} is not an address the program can read: write it as "
-                                          "阳光花园3号楼2单元301室, or use columns for building and room").format(value=written))
-        return dict(zip(("estate", "building", "unit", "room"), parts))
+            place = {"estate": estate, "building": building, "unit": unit, "room": room}
+        else:
+            parts = self.split(written, estate)
+            if parts is None:
+                raise FieldError("address", _("{value} is not an address the program can read: write it as "
+                                              "阳光花园3号楼2单元301室, or use columns for building and room").format(value=written))
+            place = dict(zip(("estate", "building", "unit", "room"), parts))
+        if not place["estate"]:
+            if not self.default_estate:
+                raise FieldError("estate", _("The estate is missing: fill it in, or name the estate for the import (--estate, "
+                                             "or “Estate when the sheet has none” in the window)"))
+            place["estate"] = self.default_estate
+            if self.guessed:
+                self.guessed_rows.append(number_row)
+        if self.default_building and not text(place["building"]) and not rules.split_room(place["room"])[0]:
+            place["building"] = self.default_building
+        if remark or address_remark:
+            place["notes"] = remark or address_remark
+        return place
 
     def split(self, written: str, estate: str) -> tuple | None:
         """(estate, building, unit, room) of a written address.
 
         A registered estate is found anywhere in it (the longest name first), after a province,
         city, district or community, and followed by 小区 or 社区 or not; otherwise the estate is
-        what comes before the building, without province, city and district.
+        what comes before the building, without province, city and district (empty when nothing
+        comes before it). Without a building (2单元301) it is a room of the sheet's building.
         """
         for known in ([estate.replace(" ", "")] if estate else []) + self._estates_longest_first:
             at = written.find(known) if known else -1
@@ -916,12 +1076,20 @@ class _Importer:
             parts = rules.split_address(written[start:])
             if parts:
                 before = written[:start].strip(",，、 ")
+                if _NUMBERED.search(before):  # 3号楼2单元 before 308-1: not an estate's name; refuse rather than guess
+                    return None
                 return (estate or _strip_region(before) or before, *parts)
+        if self.default_building:
+            building, unit, room = rules.split_room(written)
+            if room.isdigit():
+                return (estate, building, unit, room)
         return None
 
     def household(self, key: tuple) -> str | None:
         if key not in self.households:
             found = registry.find_household(self.conn, *key)
+            if found is None and key[0] in self.written_as:
+                found = registry.find_household(self.conn, self.written_as[key[0]], *key[1:])
             if found is None:
                 return None
             self.households[key] = found
@@ -933,42 +1101,55 @@ class _Importer:
             sql += " AND id_number IS NULL"
         return self.conn.execute(sql + " ORDER BY created_at LIMIT 1", (household_id, name)).fetchone()
 
-    def remember_household(self, key: tuple, created: str, estate: str) -> None:
+    def remember_household(self, key: tuple, created: str) -> None:
         self.households[key] = created
         self.typed.add(created)
         self.created.add(created)
         self.result.households_added += 1
+        estate = key[0]
         if estate not in self.estates:
             self.estates.add(estate)
             self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
 
+    def residence(self, cells: list) -> tuple[str | None, str]:
+        """The row's residence type (None when its cell is empty) and a remark in brackets after it (出租（群租））."""
+        written = self.value(cells, "residence_type")
+        if written == "":
+            return None, ""
+        code = cols.lookup("residence", written)
+        if code is None:
+            written, remark = _remark(written)
+            code = cols.lookup("residence", written)
+            if code is not None:
+                return code, remark
+        return code or text(written), ""
+
     def import_household(self, row: Row) -> None:
-        """A row with an address and a residence type and nobody named: the household alone (a vacant flat)."""
+        """A row with an address and a residence type and nobody named: the household alone (a vacant flat). It
+        counts in ``households_alone`` (and in ``households_added`` when new), never as a resident."""
         cells = row.cells
-        place = self.address(cells)
-        kind = _coded("residence", self.value(cells, "residence_type"))
+        place = self.address(cells, row.index + 1)
+        kind, remark = self.residence(cells)
         house = rules.clean_household({**place, "residence_type": kind})
         key = (house["estate"], house["building"], house["unit"], house["room"])
-        notes = rules.note(_written(self.value(cells, "notes")))
+        notes = [n for n in (rules.note(_written(self.value(cells, "notes"))), place.pop("notes", ""), remark) if n]
         household_id = self.household(key)
+        self.result.households_alone += 1
         if household_id is None:
-            created = registry.add_household(self.change, {**place, "residence_type": kind, "notes": notes})
-            self.remember_household(key, created, house["estate"])
+            created = registry.add_household(self.change, {**place, "residence_type": kind,
+                                                           "notes": _with_notes("", notes)})
+            self.remember_household(key, created)
             return
         values = {} if household_id in self.typed else {"residence_type": kind}
         before = registry.household(self.conn, household_id)
         if notes:
-            values["notes"] = _with_notes(before["notes"], [notes])
+            values["notes"] = _with_notes(before["notes"], notes)
         changed = registry.update_household(self.change, household_id, values) if values else []
         self.typed.add(household_id)
-        if not changed:
-            self.result.unchanged += 1
-            return
-        after = registry.household(self.conn, household_id)
-        names = {"residence_type": label(HOUSEHOLD_FIELDS, "residence_type"), "notes": label(HOUSEHOLD_FIELDS, "notes")}
-        self.result.changes.append(Change(row.index + 1, registry.address_text(after), {
-            names[f]: (_shown(f, before[f]), _shown(f, after[f])) for f in changed if f in names}, self.sheet))
-        self.result.updated += 1
+        if changed:
+            after = registry.household(self.conn, household_id)
+            self.result.changes.append(Change(row.index + 1, registry.address_text(after), _household_changes(
+                before, after, changed), self.sheet))
 
     def import_row(self, row: Row) -> None:
         values, (codes, party), phones = self.resident_values(row.cells)
@@ -979,11 +1160,12 @@ class _Importer:
     def check_and_write(self, row: Row, values: dict, codes, party, notes: list[str]) -> None:
         cells, number_row = row.cells, row.index + 1
         cleaned = rules.clean_resident({**values, "care_categories": codes}, self.today)
-        place = self.address(cells)
-        kind = self.value(cells, "residence_type")
-        kind = _coded("residence", kind) if kind != "" else None
+        place = self.address(cells, number_row)
+        kind, remark = self.residence(cells)
         key = None
         if place is not None:
+            if remark:
+                place["notes"] = _with_notes(place.get("notes", ""), [remark])
             house = rules.clean_household({**place, "residence_type": kind})
             key = (house["estate"], house["building"], house["unit"], house["room"])
         number, name = cleaned["id_number"], cleaned["name"]
@@ -1022,7 +1204,7 @@ class _Importer:
         if household_id is not None and kind is not None:
             self.typed.add(household_id)  # the first row of the file that gives the type decides it
         if created is not None:
-            self.remember_household(key, created, place["estate"])
+            self.remember_household(key, created)
         if fields:
             self.result.changes.append(Change(number_row, name, fields, self.sheet))
         setattr(self.result, outcome, getattr(self.result, outcome) + 1)
@@ -1033,11 +1215,14 @@ class _Importer:
         change, created, fields = self.change, None, {}
         if key is not None and household_id is None:
             household_id = created = registry.add_household(change, {**place, "residence_type": kind})
-        elif household_id is not None and kind is not None and household_id not in self.typed:
-            before = registry.household(self.conn, household_id)["residence_type"]
-            if registry.update_household(change, household_id, {"residence_type": kind}):
-                fields[label(HOUSEHOLD_FIELDS, "residence_type")] = (_shown("residence_type", before),
-                                                                     _shown("residence_type", kind))
+        elif household_id is not None and ((kind is not None and household_id not in self.typed) or "notes" in place):
+            before = registry.household(self.conn, household_id)
+            house = {"residence_type": kind} if kind is not None and household_id not in self.typed else {}
+            if place.get("notes"):  # a remark in brackets (309室（车库）, 出租（群租）), added to the household's notes once
+                house["notes"] = _with_notes(before["notes"], [place["notes"]])
+            changed = registry.update_household(change, household_id, house)
+            if changed:
+                fields.update(_household_changes(before, registry.household(self.conn, household_id), changed))
         if existing is None:
             categories = list(codes or [])
             if party and "party_member" not in categories:
@@ -1072,26 +1257,34 @@ class _Importer:
 
 
 def _quote_as_shown(result: ImportResult, path: Path, lost: list[tuple[int, str, int, int, float]]) -> None:
-    """Say what the cell shows in the reasons about id numbers that lost their digits, where its format is known.
+    """Say what the cell shows in the reasons about id numbers that lost their digits, where its format is known,
+    and keep that format for the rejects workbook, so that its cell shows the same.
 
     A long number in a cell of format 0 shows 370102196606060000, not 3.70102E+17; the reason
-    quotes what the clerk sees. (The rejects workbook still gets 3.70102E+17: see damaged_as_shown.)
+    quotes what the clerk sees, and the rejects workbook writes the number in format 0 again.
     """
     by_sheet: dict[str, list] = {}
     for item in lost:
         by_sheet.setdefault(item[1], []).append(item)
+    positions = {s.name: {c.index: n for n, c in enumerate(s.columns)} for s in result.sheets}
     for sheet, items in by_sheet.items():
         formats = ooxml.number_formats(path, sheet, {(row, column) for _n, _s, row, column, _v in items})
         for n, _sheet, row, column, number in items:
             code = formats.get((row, column))
-            if code and ooxml.shows_whole_number(code):
-                result.rejected[n] = dataclasses.replace(result.rejected[n],
-                                                         reason=str(LostDigits(_as_formatted(number, code))))
+            if not (code and ooxml.shows_whole_number(code)):
+                continue
+            reject = result.rejected[n]
+            values = list(reject.values)
+            at = positions.get(sheet, {}).get(column)
+            if at is not None:
+                values[at] = damaged_as_shown(values[at], code)
+            result.rejected[n] = dataclasses.replace(reject, reason=str(LostDigits(_as_formatted(number, code))),
+                                                     values=values)
 
 
 def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str] | None = None, dry_run: bool = False,
                   progress: ProgressFn | None = None, cancelled: CancelledFn | None = None,
-                  sheet: str | None = None, rejects: str | Path | None = None) -> ImportResult:
+                  sheet: str | None = None, rejects: str | Path | None = None, estate: str | None = None) -> ImportResult:
     """Import the ledger at ``path`` in one transaction; see the module's docstring.
 
     Every sheet holding a ledger is imported (``analyse`` lists them), or only ``sheet``.
@@ -1101,7 +1294,9 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
     a failure to write it leaves the database unchanged (nothing is written when no row was
     rejected; ``result.rejects_path`` says where they went). ``progress(done, total)`` is
     called every few hundred rows, ``cancelled()`` is looked at as often and, when true, ends
-    the import with ``Cancelled`` and nothing kept. Raises LedgerFileError when the file is refused.
+    the import with ``Cancelled`` and nothing kept. ``estate`` (阳光花园, or 阳光花园1号楼 with the building) is
+    the estate (and building) of the rows that give none and whose sheet's name or title does not either.
+    Raises LedgerFileError when the file is refused.
     """
     path = Path(path)
     session.require("ledger.import")
@@ -1117,7 +1312,8 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
                 raise ValueError("unknown ledger fields {fields}".format(fields=sorted(unknown)))
             plan = plans[0]
             columns = [Column(c.index, c.header, mapping.get(c.index) or None) for c in plan.columns]
-            plans = [plan._replace(columns=columns, warnings=_warnings(columns))]
+            place, told = _sheet_place(plan.grid, plan.header_index, columns)
+            plans = [plan._replace(columns=columns, warnings=told + _warnings(columns), place=place)]
         for plan in plans:
             if not any(c.field == "name" for c in plan.columns):
                 raise LedgerFileError(_("{path}: no column holds the names (姓名)").format(path=path))
@@ -1135,7 +1331,7 @@ def import_ledger(session: Session, path: str | Path, *, mapping: dict[int, str]
             with db.page_cache(session.conn, min(CACHE_MB, 8 + height // 1000)), \
                     session.write("ledger.import", "residents", detail=detail) as change, \
                     maintenance.BackupBeforeImport(session) as before:
-                importer = _Importer(change, result, progress, cancelled)
+                importer = _Importer(change, result, progress, cancelled, plans, estate)
                 importer.run(plans)
                 _quote_as_shown(result, path, importer.lost)
                 change.detail.update(result.counts())
@@ -1168,9 +1364,11 @@ def write_rejects(result: ImportResult, ledger: str | Path | Analysis, out_path:
     ``ledger`` is the imported file (its path, or its Analysis): the rejects never overwrite it.
     Each sheet's header row is the ledger's own, followed by 原行号 (the row in the ledger) and
     问题 (column and reason); id numbers and phones are text cells, an id number Excel already
-    damaged is written as Excel shows it (3.70102E+17) so that it is refused until typed again,
-    and merged cells are filled in. The rows of a ledger of several sheets go to sheets of the
-    same names.
+    damaged is written as the number it was, in its number format, so that it shows what the
+    clerk saw and is refused until typed again; a formula Excel never calculated is written as
+    its text, and merged cells are filled in. The rows of a ledger of several sheets go to sheets
+    of the same names; a title row names the estate and building the sheet's rows were given
+    from the ledger's sheet name or title (or by the user), so that they get them again.
     """
     out = Path(out_path)
     source = ledger.path if isinstance(ledger, Analysis) else Path(ledger)
@@ -1192,7 +1390,8 @@ def write_rejects(result: ImportResult, ledger: str | Path | Analysis, out_path:
             headers = [c.header for c in sheet.columns] + [_("Original row"), _("Problem")]
             text_columns = tuple(n for n, c in enumerate(sheet.columns) if c.field in TEXT_FIELDS)
             id_columns = [n for n, c in enumerate(sheet.columns) if c.field == "id_number"]
-            writer = SheetWriter(book, sheet.name if several else _("Rejected rows"), headers, text_columns=text_columns)
+            writer = SheetWriter(book, sheet.name if several else _("Rejected rows"), headers, text_columns=text_columns,
+                                 title=_place_title(sheet.place))
             for reject in rows:
                 values = list(reject.values)
                 for n in id_columns:

@@ -16,6 +16,7 @@ import tempfile
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import xlsxwriter
 
@@ -27,6 +28,13 @@ from redstation.i18n import _
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_ROWS = 1_048_576            # rows of an .xlsx sheet
 MIN_WIDTH, MAX_WIDTH = 6, 60    # column widths, in characters of a Latin digit
+
+
+class Formatted(NamedTuple):
+    """A number cell written as the ledger had it, with its number format (``0`` shows 370102196606060000,
+    ``General`` 3.70102E+17): an id number Excel already damaged, which must show what the clerk saw."""
+    number: float
+    code: str = "General"
 
 
 def safe_text(value: str) -> str:
@@ -114,6 +122,7 @@ class SheetWriter:
         self._text = book.add_format({"num_format": "@"})
         self._date = book.add_format({"num_format": "yyyy-mm-dd"})
         self._datetime = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self._numbers: dict[str, object] = {}  # number format code → format, for Formatted cells
         self._new_sheet()
 
     def _new_sheet(self) -> None:
@@ -140,9 +149,14 @@ class SheetWriter:
         for column, value in enumerate(values):
             if value is None or value == "":
                 continue
-            if isinstance(value, str) or (column in self.text_columns and not isinstance(value, (date, bool))):
+            if isinstance(value, str) or (column in self.text_columns and not isinstance(value, (date, bool, Formatted))):
                 shown = safe_text(value if isinstance(value, str) else as_shown(value))
                 sheet.write_string(row, column, shown, self._text if column in self.text_columns else None)
+            elif isinstance(value, Formatted):
+                if value.code not in self._numbers:
+                    self._numbers[value.code] = self.book.add_format({"num_format": value.code})
+                sheet.write_number(row, column, value.number, self._numbers[value.code])
+                shown = as_shown(value.number)
             elif isinstance(value, bool):
                 sheet.write_boolean(row, column, value)
                 shown = "FALSE"

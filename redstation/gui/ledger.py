@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QMessageBox, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
+                               QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from redstation.domain.vocab import label
@@ -86,7 +86,7 @@ class ImportLedgerDialog(QDialog):
         self.analysis = None      # what analyse() returned: the best sheet, with every ledger sheet in .sheets
         self.chosen = None        # the Analysis of the sheet chosen, or None for all sheets
         self.result = None
-        self.checked: tuple | None = None  # (sheet, mapping) of the last check, which the import repeats
+        self.checked: tuple | None = None  # (sheet, mapping, estate) of the last check, which the import repeats
         self.setWindowTitle(_("Import a ledger"))
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1000, 760)
@@ -102,6 +102,15 @@ class ImportLedgerDialog(QDialog):
         self.sheet_choice = QComboBox()
         self.sheet_choice.setMinimumWidth(240)
         sheet_row.addWidget(self.sheet_choice)
+        sheet_row.addSpacing(24)
+        sheet_row.addWidget(QLabel(_("Estate when the sheet has none:")))
+        self.estate = QLineEdit()
+        self.estate.setPlaceholderText(_("optional, e.g. 阳光花园 or 阳光花园1号楼"))
+        self.estate.setToolTip(_("For the rows that name no estate (or building) when the sheet's name or title does not "
+                                 "either. Left empty, they go to the only estate the workbook or the register names, "
+                                 "and the check lists them."))
+        self.estate.setMinimumWidth(220)
+        sheet_row.addWidget(self.estate)
         sheet_row.addStretch(1)
         layout.addLayout(sheet_row)
 
@@ -177,6 +186,7 @@ class ImportLedgerDialog(QDialog):
         self.rejects_button.clicked.connect(self.save_rejects)
         self.close_button.clicked.connect(self.reject)
         self.sheet_choice.currentIndexChanged.connect(self._sheet_changed)
+        self.estate.textChanged.connect(self._estate_changed)
         self._enable()
         self.taskman.run_in_background(lambda progress, cancelled: ledger_import.analyse(self.path), self._analysed, owner=self)
 
@@ -279,10 +289,20 @@ class ImportLedgerDialog(QDialog):
             mapping[index] = self.mapping.cellWidget(row, 2).currentData()
         return mapping
 
+    def current_estate(self) -> str | None:
+        return self.estate.text().strip() or None
+
+    def _estate_changed(self) -> None:
+        if self.checked is not None or self.result is not None:
+            self._forget_check(_("The estate changed: check the file again."))
+
     def _mapping_changed(self) -> None:
+        self._forget_check(_("The mapping changed: check the file again."))
+
+    def _forget_check(self, why: str) -> None:
         self.checked = None
         self.result = None
-        self.outcome.setText(_("The mapping changed: check the file again."))
+        self.outcome.setText(why)
         for widget in (self.rejects, self.rejects_title, self.changes, self.changes_title):
             widget.hide()
         self._enable()
@@ -294,6 +314,7 @@ class ImportLedgerDialog(QDialog):
         self.import_button.setEnabled(idle and ready and self.checked is not None)
         self.rejects_button.setEnabled(idle and self.result is not None and bool(self.result.rejected))
         self.close_button.setEnabled(idle)
+        self.estate.setEnabled(idle)
         self.sheet_choice.setEnabled(idle and ready and len(self.analysis.sheets) > 1)
         if self.chosen is not None:
             for row in range(self.mapping.rowCount()):
@@ -301,20 +322,20 @@ class ImportLedgerDialog(QDialog):
 
     # --- checking and importing ---------------------------------------------------------------------------------
     def _run(self, dry_run: bool) -> None:
-        sheet, mapping = self.current_sheet(), self.current_mapping()
+        sheet, mapping, estate = self.current_sheet(), self.current_mapping(), self.current_estate()
         path, db_path, actor = self.path, self.db_path, self.actor
 
         def work(progress, cancelled):
             with Session.open(db_path, actor, create=False) as session:
                 return ledger_import.import_ledger(session, path, mapping=mapping, sheet=sheet, dry_run=dry_run,
-                                                   progress=progress, cancelled=cancelled)
+                                                   progress=progress, cancelled=cancelled, estate=estate)
 
         for widget in (self.rejects, self.rejects_title, self.changes, self.changes_title):
             widget.hide()
         self.outcome.setText("")
         self.work.start(_("Checking…") if dry_run else _("Importing…"),
                         lambda progress: self.taskman.run_in_background(
-                            work, lambda outcome: self._done(dry_run, (sheet, mapping), outcome), on_progress=progress,
+                            work, lambda outcome: self._done(dry_run, (sheet, mapping, estate), outcome), on_progress=progress,
                             owner=self))
         self._enable()
 
@@ -343,6 +364,9 @@ class ImportLedgerDialog(QDialog):
                 self.imported.emit()
             text = text.format(imported=result.imported, updated=result.updated, unchanged=result.unchanged,
                                rejected=len(result.rejected))
+            if result.households_alone:
+                text += "\n" + _("Rows of a household with nobody named (a vacant flat): {count}").format(
+                    count=result.households_alone)
             if result.notices:
                 text += "\n" + "\n".join(_("Note: {warning}").format(warning=w) for w in result.notices)
             self.outcome.setText(text)
@@ -379,7 +403,7 @@ class ImportLedgerDialog(QDialog):
         self.rejects_title.setVisible(bool(rejected))
 
     def save_rejects(self) -> None:
-        suggested = str(self.path.with_name(self.path.stem + "-问题行.xlsx"))
+        suggested = str(self.path.with_name(_("{name}-rows with problems.xlsx").format(name=self.path.stem)))
         out, _filter = QFileDialog.getSaveFileName(self, _("Save rows with problems"), suggested, _("Excel workbook (*.xlsx)"))
         if out:
             self.write_rejects(out)
@@ -443,7 +467,8 @@ class ExportLedgerDialog(QDialog):
         self.export_button.setEnabled(False)
 
     def choose(self) -> None:
-        out, _filter = QFileDialog.getSaveFileName(self, _("Export the ledger"), "居民台账.xlsx", _("Excel workbook (*.xlsx)"))
+        out, _filter = QFileDialog.getSaveFileName(self, _("Export the ledger"), _("Residents ledger.xlsx"),
+                                                   _("Excel workbook (*.xlsx)"))
         if out:
             self.set_file(out)
 
