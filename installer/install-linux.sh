@@ -41,8 +41,15 @@ for size in $SIZES; do
 done
 mkdir -p "$ICONS/scalable/apps"
 cp "$ROOT/resources/icons/redstation.svg" "$ICONS/scalable/apps/redstation.svg"
-# the menu starts the program by its full path, whether or not ~/.local/bin is on the PATH
-sed "s|^Exec=redstation\$|Exec=$OPT/redstation|" "$ROOT/installer/redstation.desktop" > "$APPS/redstation.desktop"
+# The menu starts the program by its full path, whether or not ~/.local/bin is on the PATH. The path is
+# quoted as the desktop entry specification asks (a home folder may hold spaces or quotes): inside double
+# quotes \ " ` $ get a backslash, then the value's own escaping doubles every backslash, and % becomes %%.
+exec_quoted() {
+    printf '"%s"' "$(printf '%s' "$1" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' -e 's/%/%%/g')"
+}
+EXEC_LINE="Exec=$(exec_quoted "$OPT/redstation")" awk \
+    '/^Exec=redstation$/ { print ENVIRON["EXEC_LINE"]; next } { print }' \
+    "$ROOT/installer/redstation.desktop" > "$APPS/redstation.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$APPS" || true
 command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$ICONS" || true
 echo "RedStation $("$OPT/redstation" --version | sed 's/^RedStation //') installed in $OPT; start it from the menu or with 'redstation'."

@@ -28,6 +28,8 @@ OUT = ROOT / "resources" / "icons"
 FONT = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
 
 PNG_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256, 512)
+# Windows: the small and medium sizes the shell draws at 100–200 % display scaling (16 … 64), and 256, which it
+# scales down for the large views; Microsoft's icon guidance lists no 128 (a macOS size), so none is drawn for it.
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 256)
 SIMPLE_BELOW = 32          # sizes below this get the drawing without the character
 RIM_FROM = 64              # the gold rim only where it is more than a pixel's blur

@@ -64,7 +64,7 @@ SolidCompression=yes
 CloseApplications=yes
 RestartApplications=no
 ShowLanguageDialog=no
-; the data folder shortcut and [Dirs] entry are meant for the installing user
+; the data folder shortcut and [Dirs] entry use the installing user's folder, and only in a per-user install
 UsedUserAreasWarning=no
 
 [Languages]
@@ -96,13 +96,18 @@ Source: "{#DistDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs cr
 
 [Icons]
 Name: "{group}\{#AppName}"; Filename: "{app}\{#WindowExe}"; WorkingDir: "{app}"; IconFilename: "{app}\{#MainExe}"; Comment: "{cm:ProgramComment}"
-Name: "{group}\{cm:DataFolder}"; Filename: "{localappdata}\{#AppShortName}"; Comment: "{cm:DataFolderComment}"
+; The data folder is each user's own (%LOCALAPPDATA%\RedStation of whoever runs the program). In a per-user
+; install that is the installing user's, so the Start menu gets a shortcut to it; an all-users install's Start
+; menu is everybody's, and a shortcut would lead every user to the administrator's folder: there each user finds
+; the path of their data folder in the program (设置 → 本程序, and the About dialog).
+Name: "{group}\{cm:DataFolder}"; Filename: "{localappdata}\{#AppShortName}"; Comment: "{cm:DataFolderComment}"; Check: not IsAdminInstallMode
 Name: "{group}\{cm:UninstallProgram,{#AppName}}"; Filename: "{uninstallexe}"
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#WindowExe}"; WorkingDir: "{app}"; IconFilename: "{app}\{#MainExe}"; Comment: "{cm:ProgramComment}"; Tasks: desktopicon
 
 [Dirs]
-; the data folder exists from the start, so the Start-menu shortcut to it always works
-Name: "{localappdata}\{#AppShortName}"; Flags: uninsneveruninstall
+; a per-user install's data folder exists from the start, so the Start-menu shortcut to it always works (the
+; program makes it for anyone else at their first start)
+Name: "{localappdata}\{#AppShortName}"; Flags: uninsneveruninstall; Check: not IsAdminInstallMode
 
 [Run]
 Filename: "{app}\{#WindowExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; WorkingDir: "{app}"; Flags: nowait postinstall skipifsilent

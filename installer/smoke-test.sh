@@ -1,7 +1,9 @@
 #!/bin/sh
 # Smoke test of the frozen program (run by `make dist`): every command of the command line that
-# matters on a station PC, then the window offscreen (and on a virtual X screen when xvfb-run is
-# there), each run with an empty environment and no Python on the PATH, in a temporary data folder.
+# matters on a station PC, what the bundle holds, then the window's real start (login dialog,
+# main window, integrity check; redstation/gui/smoke.py) offscreen and on a virtual X screen when
+# xvfb-run is there, each run with an empty environment and no Python on the PATH, in a temporary
+# data folder.
 #
 #   sh installer/smoke-test.sh [dist/redstation]
 #
@@ -49,14 +51,24 @@ name=$(grep -o '"name": "[^"]*"' "$WORK/residents.json" | head -n 1 | sed 's/"na
 frozen --db "$DB" search "$name" --json | tee "$WORK/search.json"
 grep -q "\"name\": \"$name\"" "$WORK/search.json" || fail "search did not find $name"
 
-step "print round-sheet"
-frozen --db "$DB" print round-sheet "$WORK/round.pdf"
+step "print round-sheet (a month ahead, when every key household is due)"
+ahead=$(date -d '+30 days' +%Y-%m-%d)
+frozen --db "$DB" print round-sheet "$WORK/round.pdf" --date "$ahead" | tee "$WORK/round.txt"
+grep -Eq '[1-9][0-9]* 户' "$WORK/round.txt" || fail "the round sheet of $ahead lists no household"
 pdffonts "$WORK/round.pdf" | tee "$WORK/fonts.txt"
 grep -q 'WenQuanYi' "$WORK/fonts.txt" || fail "the round sheet does not use the shipped font"
 if awk 'NR > 2 && $0 !~ / yes +yes +yes / { bad = 1 } END { exit !bad }' "$WORK/fonts.txt"; then
     fail "a font of the round sheet is not embedded and subset"
 fi
-pdftotext "$WORK/round.pdf" - | grep -q '巡查走访单' || fail "the round sheet has no title text"
+pdftotext "$WORK/round.pdf" "$WORK/round-text.txt"
+grep -q '巡查走访单' "$WORK/round-text.txt" || fail "the round sheet has no title text"
+# a household row: the address of a key household (one with a care category) from `list households`
+frozen --db "$DB" list households --json > "$WORK/households.json"
+address=$(grep -o '"address": "[^"]*", "residence_type": "[^"]*", "members": [0-9]*, "care_categories": \["' \
+          "$WORK/households.json" | head -n 1 | sed 's/"address": "\([^"]*\)".*/\1/')
+[ -n "$address" ] || fail "list households shows no key household"
+grep -qF "$address" "$WORK/round-text.txt" || fail "the round sheet has no row for the key household $address"
+echo "round sheet row: $address"
 
 step "report monthly"
 frozen --db "$DB" report monthly "$(date +%Y-%m)" "$WORK/report.pdf"
@@ -93,23 +105,50 @@ conn.execute("PRAGMA application_id = {a}".format(a=db.APPLICATION_ID))
 conn.close()
 PY
     frozen --db "$WORK/old.db" stats --json
-    ls "$WORK/home/backups/" | grep -q '^old-schema1-before-upgrade-.*\.db$' || fail "no backup before the migration"
-    ls "$WORK/home/backups/"
+    # the backups folder beside the database (redstation/paths.py backup_dir)
+    ls "$WORK/backups/" | grep -q '^old-schema1-before-upgrade-.*\.db$' || fail "no backup before the migration"
+    ls "$WORK/backups/"
 fi
 
-step "the window, offscreen (dashboard counts, icon, font, About, print preview of the round sheet)"
-env -i HOME="$WORK" REDSTATION_HOME="$WORK/home" LANG=C.UTF-8 PATH=/nonexistent QT_QPA_PLATFORM=offscreen \
-    REDSTATION_SMOKE_TEST=1 REDSTATION_SMOKE_PDF="$WORK/round.pdf" "$PROG" --db "$DB" | tee "$WORK/window.json"
-grep -q '"failures": \[\]' "$WORK/window.json" || fail "the window smoke test failed"
-grep -q '"households": 50' "$WORK/window.json" || fail "the window did not count 50 households"
+step "the bundle: no Qt Charts (GPL-3.0 only), the desktop's libraries from the system, licence texts"
+find "$DIST" -iname '*Qt6Charts*' -o -iname 'QtCharts*' | grep . && fail "Qt Charts is in the bundle"
+find "$DIST/_internal" -maxdepth 1 \( -name 'libX11*' -o -name 'libxcb*.so*' -o -name 'libfontconfig*' \
+    -o -name 'libfreetype*' -o -name 'libdbus-1*' -o -name 'libcups*' -o -name 'libxkbcommon*' \) \
+    ! -lname 'pillow.libs/*' | grep . \
+    && fail "the bundle carries a library of the desktop that must come from the system"
+[ -s "$DIST/_internal/resources/licenses/native/libraries.json" ] || fail "no list of the bundled libraries"
+
+# The real start of the window (the error handler, the database's lock, the login dialog answered with demo's
+# manager account after a wrong password, the main window, the integrity check, the daily backup); the first
+# start of this new installation says nothing of an update.
+window_smoke() {
+    grep -q '"failures": \[\]' "$1" || fail "the window smoke test failed ($2)"
+    grep -q '"wrong_password_refused": true' "$1" || fail "the login dialog took a wrong password ($2)"
+    grep -q '"login": "admin"' "$1" || fail "nobody logged in through the login dialog ($2)"
+    grep -q '"integrity_check": "passed"' "$1" || fail "the integrity check did not pass ($2)"
+    grep -q '"whats_new": null' "$1" || fail "a new installation's first start spoke of an update ($2)"
+    grep -q '"households": 50' "$1" || fail "the dashboard did not count 50 households ($2)"
+}
+
+step "the window, offscreen (login, dashboard counts, integrity check, icon, font, About, print preview)"
+status=0
+timeout 300 env -i HOME="$WORK" REDSTATION_HOME="$WORK/home" LANG=C.UTF-8 PATH=/nonexistent \
+    QT_QPA_PLATFORM=offscreen REDSTATION_SMOKE_TEST=1 REDSTATION_SMOKE_PDF="$WORK/round.pdf" "$PROG" --db "$DB" \
+    > "$WORK/window.json" || status=$?
+cat "$WORK/window.json"
+[ "$status" = 0 ] || fail "the window smoke test ended with status $status"
+window_smoke "$WORK/window.json" offscreen
 
 if command -v xvfb-run >/dev/null 2>&1; then
     step "the window on a virtual X screen (xcb)"
-    xvfb-run -a sh -c 'exec env -i HOME="$1" REDSTATION_HOME="$1/home" LANG=C.UTF-8 PATH=/nonexistent \
+    status=0
+    timeout 300 xvfb-run -a sh -c 'exec env -i HOME="$1" REDSTATION_HOME="$1/home" LANG=C.UTF-8 PATH=/nonexistent \
         DISPLAY="$DISPLAY" XAUTHORITY="${XAUTHORITY:-}" QT_QPA_PLATFORM=xcb REDSTATION_SMOKE_TEST=1 "$2" --db "$3"' \
-        sh "$WORK" "$PROG" "$DB" | tee "$WORK/window-xcb.json"
+        sh "$WORK" "$PROG" "$DB" > "$WORK/window-xcb.json" || status=$?
+    cat "$WORK/window-xcb.json"
+    [ "$status" = 0 ] || fail "the window smoke test on X ended with status $status"
     grep -q '"platform": "xcb"' "$WORK/window-xcb.json" || fail "the window did not open on X"
-    grep -q '"failures": \[\]' "$WORK/window-xcb.json" || fail "the window smoke test on X failed"
+    window_smoke "$WORK/window-xcb.json" xcb
 fi
 
 step "size"

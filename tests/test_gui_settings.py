@@ -3,15 +3,17 @@ notice after an upgrade, with real widgets offscreen."""
 
 import json
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QGroupBox  # noqa: E402
+from PySide6.QtWidgets import QGroupBox, QLabel  # noqa: E402
 
 import redstation  # noqa: E402
 from redstation import i18n, upgrade  # noqa: E402
+from redstation.gui import about as about_module  # noqa: E402
 from redstation.gui import app as gui_app  # noqa: E402
 from redstation.gui.about import AboutDialog, WhatsNewDialog  # noqa: E402
 from redstation.gui.main_window import build_main_window  # noqa: E402
@@ -19,9 +21,11 @@ from redstation.gui.pages.settings import SettingsPage  # noqa: E402
 from redstation.services import station, users  # noqa: E402
 from redstation.services.session import Actor, Session  # noqa: E402
 
-LIBRARY_LICENCES = {"Qt, PySide6": "LGPL-3.0", "reportlab": "BSD", "openpyxl": "MIT", "XlsxWriter": "BSD-2-Clause",
+LIBRARY_LICENCES = {"Qt, PySide6": "LGPL-3.0", "reportlab": "BSD-3-Clause", "XlsxWriter": "BSD-2-Clause",
                     "python-calamine": "MIT", "pypinyin": "MIT", "cryptography": "Apache-2.0 / BSD-3-Clause",
-                    "argon2-cffi": "MIT", "platformdirs": "MIT", "defusedxml": "PSF-2.0", "sqlite-utils": "Apache-2.0"}
+                    "argon2-cffi": "MIT", "argon2-cffi-bindings": "MIT", "cffi": "MIT-0", "platformdirs": "MIT",
+                    "defusedxml": "PSF-2.0", "msoffcrypto-tool": "MIT", "olefile": "BSD-2-Clause",
+                    "charset-normalizer": "MIT", "Pillow": "MIT-CMU"}
 
 
 @pytest.fixture
@@ -102,17 +106,32 @@ def test_the_page_starts_with_the_saved_language(qtbot, gui_session):
     assert "启动" in settings.language_note.text()                      # saved, not shown until a restart
 
 
-def test_the_window_in_english(qtbot, gui_session):
-    i18n.set_language("en")
+def test_the_window_in_english(qtbot, gui_session, monkeypatch):
+    """REDSTATION_LANG=en for one run: nothing was saved, and the page says where the English comes from."""
+    monkeypatch.setenv("REDSTATION_LANG", "en")
+    i18n.set_language("en")                                             # as i18n chose it at the start
     try:
         win = build_main_window(gui_session)
         qtbot.addWidget(win)
         assert [page.title for page in win.pages][-1] == "Settings"
         assert win.settings.language.currentData() == "zh_CN"           # nothing saved yet
-        assert win.settings.language_note.text() == "Saved. Close RedStation and start it again to see the window in 简体中文."
+        assert win.settings.language_note.text() == (
+            "The environment variable REDSTATION_LANG sets the language of this run (English). Started without it, "
+            "RedStation uses the language chosen here: 简体中文.")
+        assert "Saved" not in win.settings.language_note.text()
         win.taskman.shutdown()
     finally:
         i18n.set_language("zh_CN")
+
+
+def test_choosing_a_language_while_the_environment_sets_one(qtbot, page, redstation_home, monkeypatch):
+    monkeypatch.setenv("REDSTATION_LANG", "zh_CN")
+    page._show_language_note()
+    assert page.language_note.text() == ("本次运行的界面语言（简体中文）由环境变量 REDSTATION_LANG 指定。"
+                                         "不设该变量启动时，本程序使用这里选择的语言：简体中文。")
+    page.language.setCurrentIndex(page.language.findData("en"))
+    assert i18n.saved_language() == "en"                                # saved all the same, for a start without it
+    assert page.language_note.text().endswith("这里选择的语言：English。")
 
 
 # --- name, version, icon, About --------------------------------------------------------------------------------------
@@ -150,12 +169,75 @@ def test_the_about_dialog_names_the_program_its_version_and_the_licences(qtbot):
     for name, licence in LIBRARY_LICENCES.items():
         version, shown, use = rows[name]
         assert shown == licence and version != "—" and use, name
+    assert "openpyxl" not in rows and "sqlite-utils" not in rows and "Qt Charts" not in rows   # not carried
     assert rows["WenQuanYi Micro Hei"][1] == "Apache-2.0，或附字体例外条款的 GPL-3.0+"
-    assert "LGPL" in dialog.lgpl_note.text()
-    text = dialog.font_licence.toPlainText()
+    assert dialog.lgpl_note.text().startswith("Qt, PySide6 依照 GNU 宽通用公共许可证")
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["组件及许可证", "许可证全文"]
+    text = dialog.licence_of("WenQuanYi Micro Hei")
     assert "WenQuanYi" in text and "Apache-2.0" in text and "Font exception" in text
-    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == ["组件及许可证", "字体许可证", "GNU LGPL 3.0"]
-    assert "GNU LESSER GENERAL PUBLIC LICENSE" in dialog.lgpl.toPlainText()
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in dialog.licence_of("Qt, PySide6")
+    assert "GNU GENERAL PUBLIC LICENSE" in dialog.licence_of("Qt, PySide6")        # the LGPL builds on it
+    assert "olefile" in dialog.licence_of("olefile") and "Redistribution" in dialog.licence_of("olefile")
+    for name in LIBRARY_LICENCES:                                       # every package's own licence file
+        assert dialog.licence_of(name) and "缺失" not in dialog.licence_of(name), name
+
+
+def test_a_double_click_on_a_component_shows_its_licence(qtbot):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    row = next(r for r in range(dialog.components.rowCount()) if dialog.components.item(r, 0).text() == "cryptography")
+    dialog.components.cellDoubleClicked.emit(row, 1)
+    assert dialog.tabs.currentIndex() == 1
+    assert dialog.licence_list.currentItem().text() == "cryptography"
+    text = dialog.licence_view.toPlainText()
+    assert "==== LICENSE.APACHE ====" in text and "==== LICENSE.BSD ====" in text
+
+
+@pytest.fixture
+def built_program(tmp_path, monkeypatch):
+    """A built program's folder as build.spec leaves it: libraries.json and the native libraries' licence texts."""
+    bundle = tmp_path / "_internal"
+    native = bundle / "resources" / "licenses" / "native"
+    native.mkdir(parents=True)
+    for name in ("fonts", "icons", "translations"):
+        (bundle / "resources" / name).symlink_to(about_module.resource_dir() / name)
+    for name in ("LGPL-3.0.txt", "GPL-3.0.txt"):
+        (bundle / "resources" / "licenses" / name).symlink_to(about_module.resource_dir() / "licenses" / name)
+    (native / "libssl3.txt").write_text("OpenSSL is under the Apache License 2.0", encoding="utf-8")
+    (native / "python.txt").write_text("PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2", encoding="utf-8")
+    (native / "libglib2.0-0.txt").write_text("GNU Lesser General Public License 2.1", encoding="utf-8")
+    libraries = [
+        {"file": "libpython3.11.so.1.0", "source": "python", "version": "3.11.7",
+         "licence": "resources/licenses/native/python.txt"},
+        {"file": "libssl.so.3", "source": "debian:libssl3", "version": "3.0.19-1~deb12u2",
+         "licence": "resources/licenses/native/libssl3.txt"},
+        {"file": "libcrypto.so.3", "source": "debian:libssl3", "version": "3.0.19-1~deb12u2",
+         "licence": "resources/licenses/native/libssl3.txt"},
+        {"file": "libglib-2.0.so.0", "source": "debian:libglib2.0-0", "version": "2.74.6-2+deb12u8",
+         "licence": "resources/licenses/native/libglib2.0-0.txt"},
+        {"file": "PySide6/Qt/lib/libQt6Core.so.6", "source": "wheel:PySide6", "version": "6.11.3",
+         "licence": "resources/licenses/LGPL-3.0.txt"},
+    ]
+    (native / "libraries.json").write_text(json.dumps({"libraries": libraries}), encoding="utf-8")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    return libraries
+
+
+def test_the_about_dialog_of_a_built_program_lists_its_native_libraries(qtbot, built_program):
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    rows = {dialog.components.item(r, 0).text(): [dialog.components.item(r, c).text() for c in range(1, 4)]
+            for r in range(dialog.components.rowCount())}
+    assert rows["OpenSSL"][:2] == ["3.0.19", "Apache-2.0"]              # once, for libssl and libcrypto
+    assert rows["GLib"][:2] == ["2.74.6", "LGPL-2.1+"]
+    assert "libQt6Core.so.6" not in rows and "Python" in rows               # under the rows that name them already
+    assert "OpenSSL is under" in dialog.licence_of("OpenSSL")
+    assert "PYTHON SOFTWARE FOUNDATION" in dialog.licence_of("Python")
+    assert dialog.lgpl_note.text().startswith("Qt, PySide6, GLib 依照")
+    assert about_module.unnamed_libraries() == []
+    assert about_module.unnamed_libraries([{"file": "libmystery.so.1"}]) == ["libmystery.so.1"]
+    assert ("libmystery.so.1", "—", "见其许可证全文", "") in about_module.native_rows([{"file": "libmystery.so.1"}])
 
 
 def test_the_version_in_the_status_bar_opens_about(qtbot, window):
@@ -169,19 +251,37 @@ def test_what_is_new_shows_once_after_an_upgrade(qtbot, window, monkeypatch):
     monkeypatch.setattr(upgrade, "NEWS", [(redstation.__version__, "Printed receipts now fit A5."),
                                           ("0.0.1", "Old news")])
     upgrade.mark_seen("0.0.1")                                          # the older version ran here before
-    dialog = gui_app.show_whats_new(window, existing_user=True)
+    dialog = gui_app.show_whats_new(window, upgraded=False)
     assert isinstance(dialog, WhatsNewDialog) and dialog.isVisible()
     assert "Printed receipts now fit A5." in dialog.text.toPlainText()
     assert "Old news" not in dialog.text.toPlainText()
     assert dialog.windowTitle() == "更新说明"
     dialog.accept()
     assert upgrade.last_seen() == redstation.__version__
-    assert gui_app.show_whats_new(window, existing_user=True) is None   # once per version
+    assert gui_app.show_whats_new(window, upgraded=True) is None        # once per version
 
 
 def test_no_news_on_the_first_start_on_a_pc(window):
-    assert gui_app.show_whats_new(window, existing_user=False) is None
+    assert gui_app.show_whats_new(window, upgraded=False) is None
     assert upgrade.last_seen() == redstation.__version__                # remembered for the next upgrade
+
+
+def test_a_fresh_install_says_nothing_of_an_update(qtbot, window, gui_session, monkeypatch):
+    """The first start of a new installation on a database `init` made: no "updated to" (the audit's case)."""
+    monkeypatch.setattr(upgrade, "NEWS", [(redstation.__version__, "What this version brings.")])
+    assert upgrade.last_seen() is None
+    upgraded = upgrade.older_database(gui_session.path)                 # as run() decides it, before opening
+    assert upgraded is False
+    assert gui_app.show_whats_new(window, upgraded=upgraded) is None
+    assert not [w for w in window.findChildren(WhatsNewDialog)]
+
+
+def test_an_upgraded_database_without_a_remembered_version_shows_this_versions_news(qtbot, window, monkeypatch):
+    monkeypatch.setattr(upgrade, "NEWS", [(redstation.__version__, "What this version brings.")])
+    dialog = gui_app.show_whats_new(window, upgraded=True)
+    assert "What this version brings." in dialog.text.toPlainText()
+    assert "已更新到版本" in dialog.findChild(QLabel, "dialogHeading").text()
+    dialog.accept()
 
 
 def test_the_shipped_news_is_translated(qtbot):

@@ -2,7 +2,9 @@
 the backup before a migration and "what is new". (The frozen program itself is smoke-tested by
 `make dist`, installer/smoke-test.sh.)"""
 
+import ast
 import configparser
+import fnmatch
 import json
 import os
 import re
@@ -97,6 +99,73 @@ def test_the_inno_setup_script():
     assert "{localappdata}\\{#AppShortName}" in script
 
 
+def test_an_all_users_install_makes_no_shortcut_to_the_administrators_data_folder():
+    """{localappdata} is the installing user's: the data folder's shortcut and folder only in a per-user install."""
+    script = (ROOT / "installer" / "redstation.iss").read_bytes().decode("utf-8-sig")
+    per_user_data = [line for line in script.splitlines()
+                     if "{localappdata}" in line and not line.lstrip().startswith((";", "Result"))]
+    assert len(per_user_data) == 2                                  # the [Icons] shortcut and the [Dirs] entry
+    assert all(line.rstrip().endswith("Check: not IsAdminInstallMode") for line in per_user_data)
+
+
+def desktop_exec_arguments(value: str) -> list[str]:
+    """An Exec value as the desktop entry specification reads it: the string's escapes, then the quoting of the
+    arguments (inside double quotes a backslash escapes " ` $ and itself), then %% as %."""
+    unescaped, chars = "", iter(value)
+    for char in chars:
+        if char == "\\":
+            following = next(chars)
+            unescaped += {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(following, "\\" + following)
+        else:
+            unescaped += char
+    arguments, current, quoted, chars = [], None, False, iter(unescaped)
+    for char in chars:
+        if quoted:
+            if char == "\\":
+                following = next(chars)
+                assert following in '"`$\\', "an undefined escape inside quotes"
+                current += following
+            elif char == '"':
+                quoted = False
+            else:
+                current += char
+        elif char == '"':
+            quoted, current = True, current or ""
+        elif char == " ":
+            if current is not None:
+                arguments.append(current)
+            current = None
+        else:
+            assert char not in "\\'><~|&;$*?#()`", "a reserved character outside quotes"
+            current = (current or "") + char
+    assert not quoted
+    if current is not None:
+        arguments.append(current)
+    return [argument.replace("%%", "%") for argument in arguments]
+
+
+def test_the_linux_install_quotes_the_menu_entrys_path(tmp_path):
+    """A home folder with a space, a quote, a dollar and a percent still starts the program from the menu."""
+    home = tmp_path / 'Zhang San\'s "home" $HOME 100%'
+    home.mkdir()
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    program = dist / "redstation"
+    program.write_text("#!/bin/sh\necho RedStation {v}\n".format(v=redstation.__version__), encoding="utf-8")
+    program.chmod(0o755)
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    subprocess.run(["sh", str(ROOT / "installer" / "install-linux.sh"), str(dist)], env=env, check=True,
+                   capture_output=True)
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(home / ".local" / "share" / "applications" / "redstation.desktop", encoding="utf-8")
+    assert desktop_exec_arguments(entry["Desktop Entry"]["Exec"]) == [str(home / ".local/opt/redstation/redstation")]
+    assert entry["Desktop Entry"]["Icon"] == "redstation"
+    subprocess.run(["sh", str(ROOT / "installer" / "install-linux.sh"), "--uninstall"], env=env, check=True,
+                   capture_output=True)
+    assert not (home / ".local" / "share" / "applications" / "redstation.desktop").exists()
+
+
 def test_the_chinese_wizard_messages():
     data = (ROOT / "installer" / "ChineseSimplified.isl").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -113,6 +182,55 @@ def test_the_chinese_wizard_messages():
     for name in ("WelcomeLabel2", "SelectDirDesc", "ReadyLabel1", "FinishedLabel"):
         assert "[name" in messages[name], name
     assert len(messages) > 250
+
+
+def spec_names(name: str) -> list[str]:
+    """A tuple or list of strings assigned to ``name`` at the top of build.spec."""
+    tree = ast.parse((ROOT / "build.spec").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError("no {n} in build.spec".format(n=name))
+
+
+def imported_distributions() -> set[str]:
+    """The distributions whose modules the package imports (anywhere: at run time every module may be loaded)."""
+    from importlib import metadata
+    owners = metadata.packages_distributions()
+    found = set()
+    for path in (ROOT / "redstation").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top != "redstation" and top not in sys.stdlib_module_names:
+                    found.update(owners.get(top, [top]))
+    return {re.sub(r"[-_.]+", "-", metadata.metadata(name)["Name"]).lower() for name in found}
+
+
+def test_the_about_dialog_and_the_build_name_the_same_python_packages():
+    from redstation.gui.about import COMPONENTS
+    listed = {c.version.lower() for c in COMPONENTS if isinstance(c.version, str)} | {"shiboken6"}   # in Qt, PySide6
+    assert listed == {name.lower() for name in spec_names("DISTRIBUTIONS")}
+    # what the program imports is listed (PySide6's second half, the Addons, only for Qt's own files)
+    assert imported_distributions() - {"pyside6-addons"} <= listed
+    # and what it does not import is neither listed nor bundled
+    assert not {"openpyxl", "sqlite-utils", "typing-extensions"} & listed
+    assert {"typing_extensions", "readline"} <= set(spec_names("EXCLUDES"))
+
+
+def test_the_build_leaves_out_qt_charts_gpl_only():
+    assert "PySide6.QtCharts" in spec_names("EXCLUDES")
+    assert "PySide6/Qt/lib/libQt6Charts*" in spec_names("DROP")
+    from redstation.gui.about import COMPONENTS, NATIVE_LIBRARIES
+    assert not [c for c in COMPONENTS if "Charts" in c.name] and not [n for n in NATIVE_LIBRARIES if "Charts" in n.name]
+
+
+def test_the_desktops_libraries_come_from_the_system():
+    system = spec_names("SYSTEM_LIBRARIES")
+    for library in ("libX11.so.6", "libxcb.so.1", "libfontconfig.so.1", "libdbus-1.so.3", "libcups.so.2"):
+        assert any(fnmatch.fnmatch(library, pattern) for pattern in system), library
 
 
 def test_the_build_spec_takes_the_version_from_the_package_and_ships_the_resources():
@@ -257,21 +375,88 @@ def test_version_order():
 
 
 def test_the_news_since_the_version_last_seen_once(news):
-    assert upgrade.pending_news(existing_user=False, current="0.3.0") == []   # first start on this PC
+    assert upgrade.pending_news(upgraded=False, current="0.3.0") == []        # first start on this PC
     upgrade.mark_seen("0.1.0")
-    assert [v for v, _text in upgrade.pending_news(existing_user=True, current="0.3.0")] == ["0.3.0", "0.2.0"]
+    assert [v for v, _text in upgrade.pending_news(upgraded=False, current="0.3.0")] == ["0.3.0", "0.2.0"]
     upgrade.mark_seen("0.3.0")
-    assert upgrade.pending_news(existing_user=True, current="0.3.0") == []      # once
+    assert upgrade.pending_news(upgraded=True, current="0.3.0") == []          # once
     upgrade.mark_seen("0.2.0")                                                  # an older copy run later
     assert upgrade.last_seen() == "0.3.0"
 
 
 def test_an_upgrade_from_before_the_news_shows_this_versions_news(news):
-    assert upgrade.pending_news(existing_user=True, current="0.2.0") == [("0.2.0", "Second")]
-    assert upgrade.pending_news(existing_user=True, current="0.2.5") == []       # no entry for that version
+    """Nothing remembered, but the database was written by an older version: this version's news."""
+    assert upgrade.pending_news(upgraded=True, current="0.2.0") == [("0.2.0", "Second")]
+    assert upgrade.pending_news(upgraded=True, current="0.2.5") == []           # no entry for that version
+
+
+def test_a_fresh_install_is_not_an_update(tmp_path, news):
+    """The first start of a new installation, on a new database or one made with `init` by this version: no news."""
+    fresh = tmp_path / "fresh.db"
+    assert not upgrade.older_database(fresh) and not fresh.exists()            # looking makes no file
+    db.connect(fresh).close()                                                  # e.g. `redstation init`
+    assert upgrade.schema_on_disk(fresh) == db.SCHEMA_VERSION
+    assert not upgrade.older_database(fresh)
+    assert upgrade.pending_news(upgraded=upgrade.older_database(fresh), current="0.3.0") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.db"]           # no -wal left behind
+
+
+@pytest.mark.skipif(db.SCHEMA_VERSION < 2, reason="needs a migration after the first")
+def test_a_database_of_an_older_version_is_an_upgrade(tmp_path, news):
+    old = tmp_path / "old.db"
+    schema_1_database(old)
+    assert upgrade.schema_on_disk(old) == 1 and upgrade.older_database(old)
+    assert upgrade.pending_news(upgraded=True, current="0.3.0") == [("0.3.0", "Third")]
+    not_ours = tmp_path / "notes.db"
+    not_ours.write_text("not a database", encoding="utf-8")
+    assert upgrade.schema_on_disk(not_ours) is None and not upgrade.older_database(not_ours)
 
 
 def test_every_release_has_news_and_the_current_one_first():
     versions = [version for version, _text in upgrade.NEWS]
     assert versions[0] == redstation.__version__
     assert versions == sorted(versions, key=upgrade.version_key, reverse=True)
+
+
+# --- the smoke test of the window: the real start ------------------------------------------------------------------
+
+def smoke_run(path: Path, home: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDSTATION_LANG", "REDSTATION_SMOKE_PDF")}
+    env.update(REDSTATION_HOME=str(home), QT_QPA_PLATFORM="offscreen", REDSTATION_SMOKE_TEST="1")
+    done = subprocess.run([sys.executable, "-m", "redstation", "--db", str(path)], env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=300)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    return done, json.loads(lines[-1]) if lines else {}
+
+
+def test_the_window_smoke_test_goes_through_the_real_start(tmp_path, redstation_home):
+    """What `make dist` runs on the frozen program, here from the source: the login dialog answered with demo's
+    manager account (a wrong password first), the window, the integrity check; a fresh install speaks of no update."""
+    from redstation.services import demo, station
+    from redstation.services.session import Actor, Session
+    path = tmp_path / "station.db"
+    with Session.open(path, Actor.command_line()) as session:
+        station.init_station(session, "阳光花园红色物业服务站", "阳光社区", "幸福街道")
+        demo.generate(session, 8)
+    done, report = smoke_run(path, redstation_home)
+    assert done.returncode == 0, done.stderr
+    assert report["failures"] == []
+    assert report["wrong_password_refused"] is True and report["login"] == "admin"
+    assert report["user"]["role"] == "admin"
+    assert report["integrity_check"] == "passed" and report["unexpected_errors"] == 0
+    assert report["counts"]["households"] == 8
+    assert report["whats_new"] is None and report["last_seen_version"] == redstation.__version__
+    assert report["libraries_not_in_about"] == [] and "msoffcrypto-tool" in report["components"]
+
+
+def test_the_window_smoke_test_does_not_wait_at_a_dialog(tmp_path, redstation_home):
+    """A database without an administrator opens the first-run dialog: the smoke test fails at once, never hangs."""
+    from redstation.services import station
+    from redstation.services.session import Actor, Session
+    path = tmp_path / "station.db"
+    with Session.open(path, Actor.command_line()) as session:
+        station.init_station(session, "阳光花园红色物业服务站", "阳光社区", "幸福街道")
+    done, report = smoke_run(path, redstation_home)
+    assert done.returncode == 1
+    assert len(report["failures"]) == 1 and report["failures"][0].startswith("a dialog waits for someone: ")
+

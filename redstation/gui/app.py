@@ -127,9 +127,10 @@ def show_main_window(window: MainWindow) -> None:
     window.show()
 
 
-def show_whats_new(parent: QWidget | None, *, existing_user: bool) -> WhatsNewDialog | None:
-    """The news of the versions since the one this user last saw, once (None when there is nothing new)."""
-    news = upgrade.pending_news(existing_user=existing_user)
+def show_whats_new(parent: QWidget | None, *, upgraded: bool) -> WhatsNewDialog | None:
+    """The news of the versions since the one this user last saw, once (None when there is nothing new, as on
+    the first start of a fresh install). ``upgraded``: the database was written by an older version."""
+    news = upgrade.pending_news(upgraded=upgraded)
     try:
         upgrade.mark_seen()
     except OSError as exc:  # a read-only data folder: show the news, and again next time
@@ -146,27 +147,28 @@ def run(db_path: Path | None = None) -> int:
     """The desktop program; returns the exit status."""
     app = create_application()
     path = Path(db_path) if db_path is not None else default_db_path()
-    if smoke.requested():
-        return smoke.run(app, path)
-    startup.install_error_handler()               # an unexpected error: a dialog and the log, and the program goes on
+    check = smoke.SmokeTest(app) if smoke.requested() else None   # a build's self-check drives this same start
+    errors = startup.install_error_handler()      # an unexpected error: a dialog and the log, and the program goes on
     guard = startup.StartupGuard.acquire(path)    # not on a network share, not open in another RedStation
     if guard is None:
         return 1
+    upgraded = upgrade.older_database(path)       # read before opening: an older version's database is an upgrade
     session = open_database(path)
     if session is None:
         guard.release()
         return 1
     try:
-        existing_user = not any(station_service.needs_setup(session))
         created = ensure_setup(session)
         if created is None:
             return 0
         doorman = Doorman(session, build_main_window, show_main_window)
+        if check is not None:
+            check.watch(doorman, guard, errors)       # answers the login dialog, checks the window, then quits
         if created:
             doorman.open_window()
         elif not doorman.log_in():
             return 0
-        QTimer.singleShot(0, lambda: show_whats_new(doorman.window, existing_user=existing_user))
+        QTimer.singleShot(0, lambda: show_whats_new(doorman.window, upgraded=upgraded))
         guard.watch(doorman.window)                   # the integrity check, then the daily backup, on workers
         doorman.window_changed.connect(guard.watch)
         status = app.exec()

@@ -6,6 +6,8 @@ the window's language, and this program (version, data folder, About).
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
@@ -20,6 +22,8 @@ from redstation.gui.users import AccountSection, UsersSection
 from redstation.i18n import LANGUAGES, _, language, save_language, saved_language
 from redstation.paths import backup_dir, data_dir
 from redstation.services.session import Session
+
+LANGUAGE_ENV = "REDSTATION_LANG"    # redstation.i18n: overrides the saved language for one run
 
 
 def _form(box: QGroupBox) -> QFormLayout:
@@ -147,7 +151,13 @@ class SettingsPage(Page):
 
     def _show_language_note(self) -> None:
         chosen = self.language.currentData()
-        if chosen == language():
+        if os.environ.get(LANGUAGE_ENV):     # this run's language was set from outside, not by the saved choice
+            self.language_note.setObjectName("muted")
+            self.language_note.setText(_("The environment variable {variable} sets the language of this run "
+                                         "({running}). Started without it, RedStation uses the language chosen "
+                                         "here: {language}.").format(
+                variable=LANGUAGE_ENV, running=LANGUAGES.get(language(), language()), language=LANGUAGES[chosen]))
+        elif chosen == language():
             self.language_note.setObjectName("muted")
             self.language_note.setText(_("A change takes effect when RedStation is started again."))
         else:
