@@ -827,7 +827,7 @@ def test_the_sheet_name_and_title_give_estate_and_building_where_the_sheet_has_n
     assert any("未写小区的行按 阳光花园 导入" in w and "标题行“阳光花园2号楼居民花名册”" in w for w in warnings)
     result = import_ledger(desk, ledger)
     assert (result.imported, result.rejected) == (5, [])
-    assert households(desk.conn) == {("阳光花园", "1", "1", "101"), ("阳光花园", "2", "1", "101"), ("幸福", "3", "2", "301")}
+    assert households(desk.conn) == {("阳光花园", "1", "1", "101"), ("阳光花园", "2", "1", "101"), ("幸福小区", "3", "2", "301")}
     assert residents(desk.conn)["乙2"]["household_id"] == residents(desk.conn)["甲2"]["household_id"]
 
 
@@ -873,12 +873,24 @@ def test_an_estate_with_or_without_xiaoqu_is_one_estate_in_any_row_order(desk, t
     rows = [["甲", ids[0], "阳光花园小区", "6", "1-101"], ["乙", ids[1], "阳光花园", "6", "1-102"],
             ["丙", ids[2], " 阳光花园 小区", "6号楼", "1单元103"]]
     import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "身份证号", "小区", "楼栋", "门牌号"]))
-    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园"}
+    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园小区"}      # spelled as first met
     headers = ["户主姓名", "身份证号码", "家庭住址"]
     rows = [["丁", ids[3], "阳光花园小区3号楼2单元301室"], ["戊", ids[4], "阳光花园3-2-302"]]
     import_ledger(desk, simple_ledger(tmp_path / "m.xlsx", rows, headers))
-    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园"}
-    assert rules.estate("幸福小区") == rules.estate("幸福") == "幸福" and rules.estate("乙小区") == "乙小区"
+    assert {e for e, _b, _u, _r in households(desk.conn)} == {"阳光花园小区"}
+    assert rules.estate_key("幸福小区") == rules.estate_key("幸福") == "幸福" and rules.estate_key("乙小区") == "乙小区"
+    assert rules.estate("花园小区") == "花园小区"                                   # nobody's estate is renamed
+
+
+def test_the_register_keeps_the_spelling_it_met_first_in_forms_and_imports(desk, tmp_path):
+    from redstation.services import register
+    first = register.create_household(desk, {"estate": "康乐小区", "building": "1", "room": "101"})
+    second = register.create_household(desk, {"estate": "康乐", "building": "1", "room": "102"})
+    register.edit_household(desk, first, {"phone": "13900001111"})
+    import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", [["甲", "康乐", "2", "201"], ["乙", "康乐 小区", "2", "202"]],
+                                      ["姓名", "小区", "楼栋", "房号"]))
+    assert {e for e, _b, _u, _r in households(desk.conn)} == {"康乐小区"}
+    assert register.household(desk.conn, second)["estate"] == "康乐小区"
 
 
 def test_a_room_cell_naming_the_unit_or_building_is_split_as_the_address_parser_does(desk, tmp_path):

@@ -140,13 +140,17 @@ def room(value) -> str:
 
 
 def estate(value) -> str:
-    """阳光花园小区 and 阳光花园 are the same estate, 阳光花园: a trailing 小区 is dropped where at least two characters
-    are left (幸福小区 is 幸福; 乙小区 stays)."""
-    name = text(value)
-    if name.endswith("小区"):
-        base = name[:-2].rstrip()
-        if len(base) >= 2:
-            return base
+    """An estate's name as written (spaces tidied); ``estate_key`` tells two spellings of one estate."""
+    return text(value)
+
+
+def estate_key(value) -> str:
+    """What two spellings of one estate share: 阳光花园小区 and 阳光花园 are the same estate (a trailing 小区 is left
+    out where at least two characters remain: 幸福小区 is 幸福, 乙小区 stays), spaces do not count. The register
+    keeps the spelling it met first (``services.register.registered_estate``)."""
+    name = text(value).replace(" ", "")
+    if name.endswith("小区") and len(name) >= 4:
+        return name[:-2]
     return name
 
 

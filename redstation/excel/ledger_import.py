@@ -794,11 +794,11 @@ class _Importer:
         self.created: set[str] = set()              # households this import created (only its own rows live there)
         self.seen_ids: dict[str, tuple] = {}        # id number → (sheet, row number)
         self.seen_names: dict[tuple, tuple] = {}    # (address, name) → (sheet, row number, had an id number)
-        registered = [r[0] for r in self.conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0")]
-        self.estates = {rules.estate(e) for e in registered}
-        # Estates registered as written before the register's rules dropped their 小区: their households are found.
-        self.written_as = {rules.estate(e): e for e in registered if rules.estate(e) != e}
-        self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
+        self.estates: set[str] = set()               # as the register spells them
+        self.spellings: dict[str, str] = {}           # estate_key → the register's spelling
+        self._estates_longest_first: list[str] = []
+        for (registered,) in self.conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0"):
+            self.add_estate(registered)
         self.lost: list[tuple[int, str, int, int, float]] = []  # (reject index, sheet, row, column, number): see quote_as_shown
         self.today = date.today()
         self.given = (place_in(estate) or (rules.estate(estate), "")) if estate and text(estate) else ("", "")
@@ -1018,12 +1018,20 @@ class _Importer:
         party = value(cells, "political_status")
         return values, (codes, cols.is_party_member(party) if party != "" else None), phones
 
+    def add_estate(self, spelled: str) -> None:
+        self.estates.add(spelled)
+        self.spellings.setdefault(rules.estate_key(spelled), spelled)
+        # the names looked for inside written addresses: each spelling, and without its 小区
+        self._estates_longest_first = sorted(set(self.spellings) | self.estates, key=len, reverse=True)
+
     def estate(self, value) -> str:
-        """The estate a cell names, as the register holds it (阳光花园小区 and 阳光花园社区 are the registered 阳光花园)."""
+        """The estate a cell names, as the register spells it (阳光花园小区, 阳光花园 and 阳光花园社区 are the registered
+        阳光花园, or 阳光花园小区 if that is how the register has it)."""
         estate = rules.estate(value)
-        if estate.endswith("社区") and estate not in self.estates and estate[:-2] in self.estates:
-            estate = estate[:-2]
-        return estate
+        key = rules.estate_key(estate)
+        if estate.endswith("社区") and key not in self.spellings and rules.estate_key(estate[:-2]) in self.spellings:
+            key = rules.estate_key(estate[:-2])
+        return self.spellings.get(key, estate)
 
     def address(self, cells: list, number_row: int) -> dict | None:
         """Estate, building, unit and room of the row (None when it has no address at all), with the sheet's,
@@ -1053,6 +1061,7 @@ class _Importer:
                 self.guessed_rows.append(number_row)
         if self.default_building and not text(place["building"]) and not rules.split_room(place["room"])[0]:
             place["building"] = self.default_building
+        place["estate"] = self.estate(place["estate"])
         if remark or address_remark:
             place["notes"] = remark or address_remark
         return place
@@ -1088,8 +1097,6 @@ class _Importer:
     def household(self, key: tuple) -> str | None:
         if key not in self.households:
             found = registry.find_household(self.conn, *key)
-            if found is None and key[0] in self.written_as:
-                found = registry.find_household(self.conn, self.written_as[key[0]], *key[1:])
             if found is None:
                 return None
             self.households[key] = found
@@ -1106,10 +1113,8 @@ class _Importer:
         self.typed.add(created)
         self.created.add(created)
         self.result.households_added += 1
-        estate = key[0]
-        if estate not in self.estates:
-            self.estates.add(estate)
-            self._estates_longest_first = sorted(self.estates, key=len, reverse=True)
+        if key[0] not in self.estates:
+            self.add_estate(key[0])
 
     def residence(self, cells: list) -> tuple[str | None, str]:
         """The row's residence type (None when its cell is empty) and a remark in brackets after it (出租（群租））."""

@@ -79,8 +79,22 @@ def _check_address_free(conn: sqlite3.Connection, values: dict, household_id: st
         raise rules.FieldError("room", _("The household {address} is registered already").format(address=address_text(values)))
 
 
+def registered_estate(conn: sqlite3.Connection, name: str) -> str:
+    """``name`` as the register already spells that estate (阳光花园 typed where 阳光花园小区 is registered, or the
+    other way round), else as typed: one estate never becomes two."""
+    key = rules.estate_key(name)
+    spelled = name
+    for (known,) in conn.execute("SELECT DISTINCT estate FROM households WHERE deleted = 0"):
+        if known == name:
+            return name
+        if rules.estate_key(known) == key:
+            spelled = known
+    return spelled
+
+
 def add_household(change: Write, values: dict) -> str:
     cleaned = rules.clean_household(values)
+    cleaned["estate"] = registered_estate(change.conn, cleaned["estate"])
     _check_address_free(change.conn, cleaned)
     household_id = change.insert("households", **cleaned)
     change.detail.setdefault("households_added", 0)
@@ -100,6 +114,8 @@ def update_household(change: Write, household_id: str, values: dict, expected_ve
     current = _live_household(change.conn, household_id)
     check_version(current, expected_version)
     cleaned = rules.clean_household({**current, **values})
+    if cleaned["estate"] != current["estate"]:
+        cleaned["estate"] = registered_estate(change.conn, cleaned["estate"])
     _check_address_free(change.conn, cleaned, household_id)
     changes = _changes(current, cleaned)
     if changes:
