@@ -997,3 +997,15 @@ def test_a_remark_in_brackets_is_kept_as_a_note_not_refused(desk, tmp_path):
     assert found == {("309", "owner", "车库"), ("310", "rented", "群租"), ("311", "rented", "群租")}
     result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "小区", "楼栋", "房号", "居住类型"]))
     assert (result.unchanged, result.changes) == (2, [])   # the note is added once
+
+
+def test_a_field_far_too_long_rejects_its_row_and_the_form_too(desk, tmp_path):
+    from redstation.services import register
+    rows = [["张" * 5000, "阳光花园", "1", "101"], ["李四", "阳光花园", "1", "102"], ["王五", "阳光花园", "1" * 30, "103"]]
+    result = import_ledger(desk, simple_ledger(tmp_path / "l.xlsx", rows, ["姓名", "小区", "楼栋", "房号"]))
+    assert result.imported == 1
+    assert [(r.row, r.column, r.reason) for r in result.rejected] == [
+        (2, "姓名", "姓名过长：5000 个字符，最多 60 个"), (4, "楼栋", "楼栋过长：30 个字符，最多 20 个")]
+    household = register.create_household(desk, {"estate": "阳光花园", "building": "2", "room": "201"})
+    with pytest.raises(rules.FieldError, match="备注过长"):
+        register.create_resident(desk, household, {"name": "赵六", "notes": "很" * 2001})

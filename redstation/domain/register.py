@@ -271,6 +271,19 @@ def id_text(value) -> str:
     return _ID_NOISE.sub("", text(value)).upper()
 
 
+# The longest a field may be (characters): what a person's name, an address or a note can sensibly hold. A ledger cell
+# of 30,000 characters is a mistake (a pasted column, a broken file) and is refused with its row, not stored.
+LONGEST = {"name": 60, "estate": 50, "building": 20, "unit": 20, "room": 20, "notes": 2000, "care_notes": 2000}
+
+
+def _not_too_long(out: dict, labels: dict) -> None:
+    for field, most in LONGEST.items():
+        value = out.get(field)
+        if isinstance(value, str) and len(value) > most:
+            raise FieldError(field, _("{field} is too long: {count} characters, at most {most}").format(
+                field=label(labels, field), count=len(value), most=most))
+
+
 def clean_household(values: dict) -> dict:
     """The household fields of ``values``, checked and normalised; raises FieldError."""
     out = {"estate": estate(values.get("estate")), "building": building(values.get("building")),
@@ -304,6 +317,7 @@ def clean_household(values: dict) -> dict:
             raise FieldError("visit_interval_hours", _("A visit interval is a whole number of hours, 1 or more"))
         out["visit_interval_hours"] = hours
     out["notes"] = note(values.get("notes"))
+    _not_too_long(out, HOUSEHOLD_FIELDS)
     return out
 
 
@@ -364,4 +378,5 @@ def clean_resident(values: dict, today: date | None = None) -> dict:
                care_notes=note(values.get("care_notes")),
                emergency_contacts=clean_contacts(values.get("emergency_contacts")),
                notes=note(values.get("notes")))
+    _not_too_long(out, RESIDENT_FIELDS)
     return out
