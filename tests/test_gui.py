@@ -541,3 +541,22 @@ def test_callbacks_are_skipped_when_the_owner_is_gone(qtbot, taskman):
     release.set()
     qtbot.waitUntil(lambda: task.done, timeout=WAIT_MS)
     assert called == []
+
+
+def test_the_database_thread_works_on_after_waiting_for_it(qtbot, gui_session):
+    """Qt's waitForDone ends the pool's threads: the next database task must not use a connection of a thread gone.
+    (A new thread often gets the old one's number, which hides the fault: threads kept alive meanwhile take it.)"""
+    taskman = TaskManager(session=gui_session)
+    outcomes, release, holders = [], threading.Event(), []
+    for _round in range(5):
+        taskman.db(lambda s: s.conn.execute("SELECT count(*) FROM households").fetchone()[0], outcomes.append)
+        assert taskman.wait(WAIT_MS)
+        holder = threading.Thread(target=release.wait)   # takes the number of the thread that just ended
+        holder.start()
+        holders.append(holder)
+        qtbot.waitUntil(lambda: len(outcomes) == _round + 1, timeout=WAIT_MS)
+    release.set()
+    for holder in holders:
+        holder.join()
+    taskman.shutdown()
+    assert [o.error for o in outcomes] == [None] * 5 and [o.value for o in outcomes] == [5] * 5

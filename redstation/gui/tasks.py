@@ -234,7 +234,12 @@ class TaskManager(QObject):
             task.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
-        """Block until every worker has returned (for shutdown and tests); the results still arrive later."""
+        """Block until every worker has returned (for shutdown and tests); the results still arrive later.
+
+        Qt's ``waitForDone`` also ends the pool's threads, so the database thread's session is closed on its own
+        thread first (its next task opens a new one on the new thread: SQLite keeps a connection to one thread).
+        """
+        self._db_pool.start(_Closer(self))
         return self._pool.waitForDone(msecs) and self._db_pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 5000) -> None:
@@ -243,7 +248,6 @@ class TaskManager(QObject):
         Call before the window and its session go away.
         """
         self.cancel_all()
-        self._db_pool.start(_Closer(self))
         self.wait(msecs)
 
     def _close_db_session(self) -> None:
