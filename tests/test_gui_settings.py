@@ -68,6 +68,21 @@ def test_the_settings_page_is_the_eighth_page_with_its_sections(qtbot, window):
     assert boxes == ["本服务站", "我的账号", "用户", "审计日志", "数据备份", "界面语言", "本程序"]
 
 
+@pytest.mark.parametrize("width", [1366, 1920, 1024])
+def test_no_section_is_squeezed_so_that_its_parts_overlap(qtbot, window, width):
+    """Each section gets the height its wrapped texts need at its own width; before, the backups' buttons lay over the
+    bottom of their table on a wide window."""
+    window.resize(width, 740)
+    qtbot.keyClick(window, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.settings.backups_box.isVisible(), timeout=10_000)
+    qtbot.wait(50)
+    for box in [b for b in window.settings.findChildren(QGroupBox) if b.isVisible()]:
+        needed = box.heightForWidth(box.width())
+        assert needed == -1 or box.height() >= needed, (box.title(), box.height(), needed)
+    backups = window.settings.backups_box
+    assert backups.table.geometry().bottom() < backups.backup_button.geometry().top()
+
+
 def test_this_station_shows_the_station_and_the_database(page, gui_session):
     shown = {name: field.text() for name, field in page.details.items()}
     assert shown["服务站名称"] == "阳光花园红色物业服务站" and shown["所属社区"] == "阳光社区"

@@ -42,6 +42,9 @@ def _value(text: str) -> QLabel:
     return field
 
 
+SECTION_WIDTH = 820
+
+
 class SettingsPage(Page):
     language_saved = Signal(str)   # the language chosen for the next start
 
@@ -50,6 +53,9 @@ class SettingsPage(Page):
         self.taskman = taskman
         container = QWidget()
         container.setObjectName("settingsSections")
+        # The sections' width is set here, on the whole column, not on each section: a section narrower than the
+        # column is laid out for the column's width, and its wrapped texts then need more lines than it was given.
+        container.setMaximumWidth(SECTION_WIDTH + 12)
         self.sections = QVBoxLayout(container)
         self.sections.setContentsMargins(0, 0, 12, 0)
         self.sections.setSpacing(16)
@@ -76,7 +82,6 @@ class SettingsPage(Page):
 
     def add_section(self, box: QGroupBox) -> None:
         """Append a section below the others (above the stretch that keeps them at the top)."""
-        box.setMaximumWidth(820)
         self.sections.insertWidget(self.sections.count() - 1, box)
 
     # --- this station -------------------------------------------------------------------------------------------
