@@ -20,7 +20,7 @@ from redstation import NAME, RedStationError, __version__
 from redstation.domain import roles
 from redstation.domain.vocab import (ACTIVITY_KINDS, CARE_CATEGORIES, GENDERS, SKILLS, MEETING_KINDS, RECORD_KINDS, RELATIONS,
                                      RESIDENT_STATUSES, TICKET_KINDS, TICKET_STATUSES, VISIT_OUTCOMES, label)
-from redstation.i18n import N_, _
+from redstation.i18n import N_, _, join_list
 from redstation.paths import append_log, default_db_path
 from redstation.services.session import Actor, Session
 from redstation.store import queries
@@ -287,7 +287,7 @@ _LABELS = {("residents", "gender"): GENDERS, ("residents", "relation"): RELATION
 def _cell(kind: str, key: str, value) -> str:
     vocab = _LABELS.get((kind, key))
     if isinstance(value, list):
-        return "、".join(label(vocab, v) if vocab else str(v) for v in value)
+        return join_list(label(vocab, v) if vocab else str(v) for v in value)
     if vocab:
         return label(vocab, value)
     return "" if value is None else str(value)

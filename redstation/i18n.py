@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 
 from redstation import preferences
@@ -78,3 +79,29 @@ def translate(marked: str) -> str:
     if _language == "en":
         return marked
     return catalog(_language).get(marked) or marked
+
+
+# --- lists and parts of a text -------------------------------------------------------------------------------------
+#
+# Chinese and English put different punctuation between the items of a list, so texts are joined here rather than
+# with a literal separator: the separators are strings of the catalog like any other.
+
+def join_list(items: Iterable[str]) -> str:
+    """Items of one kind in a row (names, skills, categories): 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return _(", ").join(items)
+
+
+def join_clauses(items: Iterable[str]) -> str:
+    """Parts of one statement in a row: 84岁，退役军人 in Chinese, "84 years, Veteran" in English.
+
+    English writes ", " here as between list items, so the Chinese comma comes from a pattern of its own."""
+    parts = list(items)
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = _("{first}, {then}").format(first=text, then=part)
+    return text
+
+
+def join_groups(items: Iterable[str]) -> str:
+    """Groups, each perhaps a list itself, in a row: 甲（儿子）；乙（女儿） in Chinese, "a; b" in English."""
+    return _("; ").join(items)

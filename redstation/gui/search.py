@@ -35,7 +35,7 @@ def result_text(item: dict) -> str:
     if item.get("phone"):
         parts.append(phone.mask(item["phone"]))
     if item.get("status") and item["status"] != "active":
-        parts.append("（{status}）".format(status=label(RESIDENT_STATUSES, item["status"])))
+        parts.append(_("({status})").format(status=label(RESIDENT_STATUSES, item["status"])))
     return "   ".join(parts)
 
 

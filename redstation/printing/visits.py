@@ -205,7 +205,8 @@ def _log_row(number: int, visit: dict, number_of: dict[str, int], corrector: dic
     if visit["ticket_number"]:
         handling += "\n" + _("Ticket {number}").format(number=visit["ticket_number"])
     outcome = label(VISIT_OUTCOMES, visit["outcome"])
-    cells = [when, visit["address"], visit["residents"], visit["visitor_name"], outcome, visit["finding"], handling,
+    people = "、".join(visit["residents"])
+    cells = [when, visit["address"], people, visit["visitor_name"], outcome, visit["finding"], handling,
              visit["notes"]]
     cells = [(value if counts else struck(value)) if value else "" for value in cells]
     if counts and visit["outcome"] == "anomaly":

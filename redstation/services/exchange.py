@@ -412,15 +412,16 @@ def record_label(conn: sqlite3.Connection, table: str, row: dict) -> str:
     if table == "satisfaction":
         return _named(conn, "tickets", "number", get("ticket_id")) or _household_address(conn, get("household_id"))
     if table == "volunteer_skills":
-        return "{name}：{skill}".format(name=_named(conn, "volunteers", "name", get("volunteer_id")), skill=get("skill"))
+        return _("{whole}: {part}").format(whole=_named(conn, "volunteers", "name", get("volunteer_id")),
+                                           part=get("skill"))
     if table == "team_members":
-        return "{team}：{name}".format(team=_named(conn, "teams", "name", get("team_id")),
-                                      name=_named(conn, "volunteers", "name", get("volunteer_id")))
+        return _("{whole}: {part}").format(whole=_named(conn, "teams", "name", get("team_id")),
+                                           part=_named(conn, "volunteers", "name", get("volunteer_id")))
     if table == "attendance":
-        return "{activity}：{name}".format(activity=_named(conn, "activities", "title", get("activity_id")),
-                                          name=_named(conn, "volunteers", "name", get("volunteer_id")))
+        return _("{whole}: {part}").format(whole=_named(conn, "activities", "title", get("activity_id")),
+                                           part=_named(conn, "volunteers", "name", get("volunteer_id")))
     if table == "meeting_attendees":
-        return "{meeting}：{name}".format(meeting=_named(conn, "meetings", "title", get("meeting_id")), name=get("name"))
+        return _("{whole}: {part}").format(whole=_named(conn, "meetings", "title", get("meeting_id")), part=get("name"))
     return str(get("id") or "")
 
 

@@ -22,7 +22,7 @@ from redstation.domain import response5341
 from redstation.domain.register import FieldError, clean_name, parse_date, text
 from redstation.domain.vocab import (MEETING_KINDS, MEETING_PARTIES, TICKET_KINDS, TICKET_SEVERITIES, TICKET_STATUSES,
                                      label)
-from redstation.i18n import N_, _
+from redstation.i18n import N_, _, join_clauses
 from redstation.services import tickets as ticket_service
 from redstation.services.session import Session, check_version
 from redstation.store import meetings as store
@@ -437,7 +437,7 @@ def progress_text(action: dict, today: date) -> str:
             parts.append(_("waiting"))
         if ticket["overdue"]:
             parts.append(_("5341 overdue"))
-    return "，".join(parts) if parts else _("Open")
+    return join_clauses(parts) if parts else _("Open")
 
 
 def meeting(conn: sqlite3.Connection, meeting_id: str, now: datetime | None = None) -> dict | None:

@@ -81,7 +81,7 @@ _VISIT_ROW = """
            v.corrects_id, v.voided,
            EXISTS (SELECT 1 FROM visits c WHERE c.corrects_id = v.id AND c.deleted = 0) AS superseded,
            EXISTS (SELECT 1 FROM visits c WHERE c.corrects_id = v.id AND c.deleted = 0 AND c.voided = 1) AS annulled,
-           (SELECT group_concat(r.name, '、') FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
+           (SELECT json_group_array(r.name) FROM residents r WHERE r.household_id = h.id AND r.deleted = 0
               AND r.status = 'active') AS residents
     FROM visits v JOIN households h ON h.id = v.household_id LEFT JOIN tickets t ON t.id = v.ticket_id"""
 
@@ -90,7 +90,7 @@ def _visit_item(row: sqlite3.Row) -> dict:
     item = dict(row)
     for key in ("late_entry", "voided", "superseded", "annulled"):
         item[key] = bool(item[key])
-    item["residents"] = item["residents"] or ""
+    item["residents"] = json.loads(item["residents"]) if item["residents"] else []
     return item
 
 

@@ -22,7 +22,7 @@ from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.surveys import SurveysDialog
 from redstation.gui.tasks import Outcome, Task, TaskManager
-from redstation.i18n import _
+from redstation.i18n import _, join_list
 from redstation.printing import report
 from redstation.services import evaluation, tickets, visits
 from redstation.services.session import Session
@@ -313,8 +313,8 @@ class DashboardPage(Page):
             "{activities} activities, {meetings} meetings").format(activities=station["volunteers"]["activities"],
                                                                   meetings=station["meetings"]["held"]))
         estates = month["estates"]
-        self.flagged.setText(_("Under 60% satisfaction, to be called in: {estates}").format(estates="、".join(
-            "{name}（{rate}）".format(name=name, rate=percent(estates[name]["satisfaction"]["rate"]))
+        self.flagged.setText(_("Under 60% satisfaction, to be called in: {estates}").format(estates=join_list(
+            _("{name} ({rate})").format(name=name, rate=percent(estates[name]["satisfaction"]["rate"]))
             for name in month["flagged"])) if month["flagged"] else "")
 
     def _draw_charts(self) -> None:

@@ -53,7 +53,7 @@ from redstation.gui.ledger import WorkPanel
 from redstation.gui.models import Column, ListTableModel
 from redstation.gui.pages import Page
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import N_, _, translate
+from redstation.i18n import N_, _, join_groups, join_list, translate
 from redstation.services import exchange
 from redstation.services.session import Session
 from redstation.sync.bundle import BundleError
@@ -128,13 +128,13 @@ def value_text(table: str, column: str, value, *, masked: bool = False) -> str:
         return label(vocab, str(value))
     if column == "care_categories":
         try:
-            return "、".join(label(CARE_CATEGORIES, code) for code in json.loads(value))
+            return join_list(label(CARE_CATEGORIES, code) for code in json.loads(value))
         except (ValueError, TypeError):
             return str(value)
     if column == "emergency_contacts":
         try:
             contacts = json.loads(value)
-            return "；".join(_("{name} ({relation}) {phone}").format(
+            return join_groups(_("{name} ({relation}) {phone}").format(
                 name=c.get("name", ""), relation=c.get("relation") or "—",
                 phone=phone.mask(c.get("phone")) if masked else c.get("phone", "")) for c in contacts)
         except (ValueError, TypeError, AttributeError):
@@ -1061,7 +1061,7 @@ def conflict_columns() -> list[Column]:
         Column(_("Found at"), lambda c: time_text(c["detected_at"])),
         Column(_("Kind of record"), lambda c: kind_label(c["tbl"])),
         Column(_("Record"), lambda c: c["label"]),
-        Column(_("Fields"), lambda c: "、".join(column_label(f) for f in c["differs"] if f not in HIDDEN_FIELDS)),
+        Column(_("Fields"), lambda c: join_list(column_label(f) for f in c["differs"] if f not in HIDDEN_FIELDS)),
         Column(_("Bundle of"), lambda c: c["bundle_station_name"]),
         Column(_("State"), state, color=lambda c: RED if not c.get("resolution") else GREY),
     ]

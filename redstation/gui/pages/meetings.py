@@ -29,7 +29,7 @@ from redstation.gui.pages import Page, needs
 from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import N_, _
+from redstation.i18n import N_, _, join_list
 from redstation.printing import minutes as minutes_printing
 from redstation.services import meetings as meeting_service
 from redstation.services.session import Session
@@ -104,7 +104,7 @@ def topic_columns() -> list[Column]:
         Column(_("Topic"), lambda t: t["title"]),
         Column(_("Raised by"), lambda t: t["raised_by"]),
         Column(_("Resolution"), lambda t: t["resolution"].replace("\n", " ")),
-        Column(_("Tickets discussed"), lambda t: "、".join(x["number"] for x in t["tickets"])),
+        Column(_("Tickets discussed"), lambda t: join_list(x["number"] for x in t["tickets"])),
     ]
 
 
@@ -371,7 +371,8 @@ class AttendeeDialog(MeetingForm):
             self.picked.setText(_("Typed in") if self.name.text().strip() else "")
         elif person["kind"] == "resident":
             self.picked.setText(_("From the register: {name}, {address}").format(
-                name=person["name"], address=person.get("address", "")).rstrip("，, "))
+                name=person["name"], address=person["address"]) if person.get("address")
+                else _("From the register: {name}").format(name=person["name"]))
         else:
             self.picked.setText(_("{kind}: {name}").format(kind=label(PERSON_KINDS, person["kind"]), name=person["name"]))
 
@@ -497,7 +498,7 @@ class TicketPicker(QWidget):
         for ticket in shown:
             item = QListWidgetItem("{number}  {status}  {summary}{estate}".format(
                 number=ticket["number"], status=label(TICKET_STATUSES, ticket["status"]), summary=ticket["summary"],
-                estate="（{e}）".format(e=ticket["estate"]) if ticket.get("estate") else ""))
+                estate=_(" ({estate})").format(estate=ticket["estate"]) if ticket.get("estate") else ""))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if ticket["id"] in self.chosen else Qt.CheckState.Unchecked)
             item.setData(Qt.ItemDataRole.UserRole, ticket)

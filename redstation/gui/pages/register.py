@@ -24,7 +24,7 @@ from redstation.gui.ledger import ExportLedgerDialog, ImportLedgerDialog
 from redstation.gui.models import Column, PagedTableModel
 from redstation.gui.pages import Page, needs
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import _
+from redstation.i18n import _, join_list
 from redstation.services import register
 from redstation.services.session import Session
 from redstation.store import queries
@@ -34,7 +34,7 @@ ANY_CATEGORY = queries.ANY_CATEGORY
 
 
 def categories_text(codes: list[str]) -> str:
-    return "、".join(label(CARE_CATEGORIES, code) for code in codes)
+    return join_list(label(CARE_CATEGORIES, code) for code in codes)
 
 
 def age(birth: str | None, today: date | None = None) -> str:
@@ -221,7 +221,8 @@ class HouseholdPanel(QWidget):
             parts.append("<h4>{title}</h4>{items}".format(title=_("Care notes and emergency contacts"), items="<br><br>".join(care)))
         visits = ["{at} {who} {outcome}{more}".format(
             at=v["visited_at"][:16].replace("T", " "), who=v["visitor_name"], outcome=label(VISIT_OUTCOMES, v["outcome"]),
-            more="：{f}（{h}）".format(f=v["finding"], h=label(VISIT_HANDLINGS, v["handling"])) if v["outcome"] == "anomaly" else "")
+            more=_(": {finding} ({handling})").format(
+                finding=v["finding"], handling=label(VISIT_HANDLINGS, v["handling"])) if v["outcome"] == "anomaly" else "")
             for v in view["visits"]]
         parts.append("<h4>{title}</h4>{items}".format(title=_("Latest visits"), items="<br>".join(visits) or _("None yet")))
         tickets = ["{number} {kind} {status} {summary}".format(

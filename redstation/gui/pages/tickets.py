@@ -31,7 +31,7 @@ from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import _
+from redstation.i18n import _, join_clauses, join_list
 from redstation.printing import receipt as receipt_printing
 from redstation.services import tickets as ticket_service
 from redstation.store import queries
@@ -207,7 +207,7 @@ class IntakeDialog(QDialog):
 
     def _show_deadlines(self, *_changed) -> None:
         allowed = response5341.allowances(self.severity.currentData())
-        self.deadlines.setText(_("Promised: {stages}").format(stages="，".join(
+        self.deadlines.setText(_("Promised: {stages}").format(stages=join_clauses(
             "{stage} {time}".format(stage=stage_name(stage), time=span_text(allowed[stage])) for stage in allowed)))
 
     def _browse(self) -> None:
@@ -362,9 +362,10 @@ class TicketPanel(QWidget):
         self.stages.setText("<br>".join('<span style="color:{c}">{t}</span>'.format(c=colors[c.state], t=clock_text(c))
                                         for c in item["clocks"]))
         for event in reversed(item["events"]):
-            self.history.addItem("{at}  {who}  {action}{note}".format(
-                at=event["at"].replace("T", " ")[:16], who=event["actor_name"], action=label(TICKET_ACTIONS, event["action"]),
-                note="：" + event["note"] if event["note"] else ""))
+            action = label(TICKET_ACTIONS, event["action"])
+            self.history.addItem("{at}  {who}  {action}".format(
+                at=event["at"].replace("T", " ")[:16], who=event["actor_name"],
+                action=_("{label}: {value}").format(label=action, value=event["note"]) if event["note"] else action))
         self._enable()
 
     def _enable(self) -> None:
@@ -435,7 +436,7 @@ class TicketPanel(QWidget):
                 return
             people = outcome.value
             shown = [_("{name} (volunteer: {skills}; {open} open)").format(
-                name=p["name"], skills="、".join(p["skills"]), open=p["open_tickets"]) if p["kind"] == "volunteer"
+                name=p["name"], skills=join_list(p["skills"]), open=p["open_tickets"]) if p["kind"] == "volunteer"
                 else _("{name} (staff; {open} open)").format(name=p["name"], open=p["open_tickets"]) for p in people]
             choice, ok = QInputDialog.getItem(self, _("Assign"), _("Suggested first: volunteers whose skills fit"),
                                               shown, 0, False)

@@ -28,7 +28,7 @@ from redstation.gui.pages.register import age, categories_text
 from redstation.gui.printing import print_document
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import _
+from redstation.i18n import _, join_clauses, join_groups, join_list
 from redstation.printing import visits as visit_printing
 from redstation.services import visits as visit_service
 from redstation.store import visits as visit_store
@@ -53,18 +53,19 @@ def state_text(item: dict) -> str:
 
 
 def members_text(item: dict) -> str:
-    return "；".join("{name}（{facts}）".format(name=m["name"], facts="，".join(
+    return join_groups(_("{name} ({facts})").format(name=m["name"], facts=join_clauses(
         part for part in (_("{age} years").format(age=age(m["birth_date"])) if m["birth_date"] else "",
                           categories_text(m["care_categories"])) if part)) for m in item["members"])
 
 
 def care_text(item: dict) -> str:
-    return "；".join(m["care_notes"] for m in item["members"] if m["care_notes"])
+    return join_groups(m["care_notes"] for m in item["members"] if m["care_notes"])
 
 
 def contacts_text(item: dict) -> str:
-    return "；".join("{name}（{relation}）{phone}".format(name=c["name"], relation=c["relation"] or "—", phone=c["phone"])
-                    for m in item["members"] for c in m["emergency_contacts"])
+    return join_groups(_("{name} ({relation}) {phone}").format(name=c["name"], relation=c["relation"] or "—",
+                                                                 phone=c["phone"])
+                       for m in item["members"] for c in m["emergency_contacts"])
 
 
 def round_columns() -> list[Column]:
@@ -90,19 +91,19 @@ def visit_state_text(row: dict) -> str:
         marks.append(_("corrected"))
     if row["late_entry"] and not row["corrects_id"]:
         marks.append(_("late-entered"))
-    return "、".join(marks)
+    return join_list(marks)
 
 
 def visit_columns() -> list[Column]:
     return [
         Column(_("Time"), lambda r: r["visited_at"][:16].replace("T", " ")),
         Column(_("Address"), lambda r: r["address"]),
-        Column(_("People"), lambda r: r["residents"]),
+        Column(_("People"), lambda r: join_list(r["residents"])),
         Column(_("Visitor"), lambda r: r["visitor_name"]),
         Column(_("Outcome"), lambda r: label(VISIT_OUTCOMES, r["outcome"]),
                color=lambda r: RED if r["outcome"] == "anomaly" else None),
-        Column(_("Found / handled"), lambda r: "{f}{h}".format(
-            f=r["finding"], h="（{h}）".format(h=label(VISIT_HANDLINGS, r["handling"])) if r["handling"] else "")),
+        Column(_("Found / handled"), lambda r: _("{finding} ({handling})").format(
+            finding=r["finding"], handling=label(VISIT_HANDLINGS, r["handling"])) if r["handling"] else r["finding"]),
         Column(_("Ticket"), lambda r: r["ticket_number"] or ""),
         Column(_("Entry"), visit_state_text, color=lambda r: "#777777" if r["superseded"] or r["voided"] else None),
         Column(_("Notes"), lambda r: r["notes"]),

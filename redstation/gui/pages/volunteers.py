@@ -41,7 +41,7 @@ from redstation.gui.printing import print_document
 from redstation.gui.search import SearchBox
 from redstation.gui.style import STYLE_SHEET
 from redstation.gui.tasks import Outcome, TaskManager
-from redstation.i18n import _
+from redstation.i18n import _, join_groups, join_list
 from redstation.printing import certificate as certificate_printing
 from redstation.services import volunteers as service
 from redstation.services.session import Session
@@ -58,11 +58,11 @@ def hours_text(hours: float) -> str:
 
 
 def skills_text(skills: list[dict]) -> str:
-    return "、".join(service.skill_text(s) for s in skills)
+    return join_list(service.skill_text(s) for s in skills)
 
 
 def teams_text(teams: list[dict]) -> str:
-    return "、".join(_("{team} (leader)").format(team=t["name"]) if t["leader"] else t["name"] for t in teams)
+    return join_list(_("{team} (leader)").format(team=t["name"]) if t["leader"] else t["name"] for t in teams)
 
 
 def party_text(item: dict) -> str:
@@ -108,7 +108,7 @@ def volunteer_columns() -> list[Column]:
         Column(_("Sex"), lambda v: label(GENDERS, v["gender"])),
         Column(_("Phone"), lambda v: phone.mask(v["phone"])),
         Column(_("Hours served"), lambda v: hours_text(v["hours"]), RIGHT),
-        Column(_("Skills"), lambda v: "、".join(service.skill_label(s["skill"]) for s in v["skills"])),
+        Column(_("Skills"), lambda v: join_list(service.skill_label(s["skill"]) for s in v["skills"])),
         Column(_("Teams"), lambda v: teams_text(v["teams"])),
         Column(_("Party"), party_text),
         Column(_("Status"), lambda v: _("Active") if v["active"] else _("No longer serving"),
@@ -359,7 +359,7 @@ class VolunteerDialog(RecordDialog):
             skill_order += [box_, level]
         skills = QWidget()
         skills.setLayout(grid)
-        self.other_skills = QLineEdit("、".join(
+        self.other_skills = QLineEdit(join_list(
             "{skill}{level}".format(skill=s, level=level if level > 1 else "") for s, level in mine.items() if s not in SKILLS))
         self.other_skills.setPlaceholderText(_("other skills, a level after each: 摄影2、剪纸"))
 
@@ -690,7 +690,7 @@ class VolunteerPicker(QDialog):
         for item in self.volunteers:
             if not service.matches(item, query):
                 continue
-            facts = "；".join(part for part in (skills_text(item["skills"]), teams_text(item["teams"])) if part)
+            facts = join_groups(part for part in (skills_text(item["skills"]), teams_text(item["teams"])) if part)
             entry = QListWidgetItem("{name}    {facts}".format(name=item["name"], facts=facts))
             entry.setData(Qt.ItemDataRole.UserRole, item["id"])
             entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
@@ -782,7 +782,8 @@ class VolunteerPanel(QWidget):
         lines.append(_("Resident of {address}").format(address=item["address"]) if item["resident_id"]
                      else _("Not a resident of the register"))
         if party_text(item):
-            lines.append(party_text(item) + ("：" + item["employer"] if item["employer"] else ""))
+            party = party_text(item)
+            lines.append(_("{label}: {value}").format(label=party, value=item["employer"]) if item["employer"] else party)
         elif item["employer"]:
             lines.append(_("Employer: {employer}").format(employer=item["employer"]))
         lines.append(_("Skills: {skills}").format(skills=skills_text(item["skills"]) or "—"))
