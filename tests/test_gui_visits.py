@@ -206,3 +206,11 @@ def test_print_visit_log_of_one_household(qtbot, window, world):
     text = pdf_text(page.print_job.path)
     assert "走访记录表" in text and "赵六" in text and "李四" not in text
     page.print_job.dialog.close()
+
+
+def test_a_member_with_nothing_more_known_shows_without_empty_brackets():
+    from redstation.gui.pages.visits import members_text
+    item = {"members": [{"name": "张桂兰", "birth_date": "1945-03-01", "care_categories": ["elderly_alone"]},
+                        {"name": "李强", "birth_date": None, "care_categories": []}]}
+    text = members_text(item)
+    assert text.startswith("张桂兰（") and "独居老人" in text and text.endswith("；李强")

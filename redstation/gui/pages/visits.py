@@ -53,9 +53,12 @@ def state_text(item: dict) -> str:
 
 
 def members_text(item: dict) -> str:
-    return join_groups(_("{name} ({facts})").format(name=m["name"], facts=join_clauses(
-        part for part in (_("{age} years").format(age=age(m["birth_date"])) if m["birth_date"] else "",
-                          categories_text(m["care_categories"])) if part)) for m in item["members"])
+    """张桂兰 (81 years, elderly living alone); 李强: each member with the facts known, brackets only around some."""
+    def member(m: dict) -> str:
+        facts = join_clauses(part for part in (_("{age} years").format(age=age(m["birth_date"])) if m["birth_date"]
+                                               else "", categories_text(m["care_categories"])) if part)
+        return _("{name} ({facts})").format(name=m["name"], facts=facts) if facts else m["name"]
+    return join_groups(member(m) for m in item["members"])
 
 
 def care_text(item: dict) -> str:
