@@ -250,18 +250,17 @@ def test_a_bundle_import_takes_its_backup_the_same_way_and_none_when_it_changes_
     assert again.backup is None and list_backups(db_path) == [made]
 
 
-def test_two_imports_on_one_day_each_keep_the_way_back_for_a_week(station_session, tmp_path, db_path):
-    first = import_ledger(station_session, simple_ledger(
-        tmp_path / "1.xlsx", [["张三", "", "", "", "", "阳光花园", "1", "", "101", "", ""]]))
-    second = import_ledger(station_session, simple_ledger(
-        tmp_path / "2.xlsx", [["李四", "", "", "", "", "阳光花园", "1", "", "102", "", ""]]))
-    assert first.backup != second.backup
-    assert {str(b.path) for b in list_backups(db_path)} == {first.backup, second.backup}
-    assert counts(first.backup)[1] == 0 and counts(second.backup)[1] == 1
-    made = datetime.fromtimestamp(Path(first.backup).stat().st_mtime)
-    assert prune_backups(db_path, now=made + timedelta(days=3)) == []
-    later = prune_backups(db_path, now=made + timedelta(days=9))   # a week on, the newest of that day stays
-    assert [str(p) for p in later] == [first.backup]
+def test_many_imports_on_one_day_keep_the_way_back_to_before_the_first_and_the_last(station_session, tmp_path,
+                                                                                    db_path):
+    made = [import_ledger(station_session, simple_ledger(
+        tmp_path / "{n}.xlsx".format(n=n), [["人{n}".format(n=n), "", "", "", "", "阳光花园", "1", "", str(101 + n), "", ""]]))
+        for n in range(4)]                                   # a street office merges bundle after bundle
+    kept = {str(b.path) for b in list_backups(db_path)}
+    assert kept == {made[0].backup, made[-1].backup}          # not one full copy per import
+    assert counts(made[0].backup)[1] == 0 and counts(made[-1].backup)[1] == 3
+    when = maintenance.parse_name(Path(made[0].backup).name)[2]
+    tomorrow = prune_backups(db_path, now=when + timedelta(days=1))   # a day on, the newest of that day stays
+    assert [str(p) for p in tomorrow] == [made[0].backup]
 
 
 def test_backups_of_two_databases_of_the_same_name_are_never_mixed(tmp_path):

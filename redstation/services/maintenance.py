@@ -12,9 +12,10 @@ for, so that the program can tell its own copies from anything else in the folde
 
 (``redstation`` is the database file's own name without ``.db``.) The copies the program
 makes by itself are thinned after each new one (``prune_backups``): the newest of each of the
-last 7 days, 4 weeks and 12 months stays, as do the newest of each kind and every copy made
-before an import, a restore or an update in the last 7 days (two imports on one day each keep
-the way back to before them); copies made by hand and files of any other name are never deleted.
+last 7 days, 4 weeks and 12 months stays, as do the newest of each kind and today's first copy
+made before an import (so the day's imports can be undone one by one: the newest copy, or all
+together: the first; a street office merging 50 bundles in a day keeps two copies, not 50);
+copies made by hand and files of any other name are never deleted.
 """
 
 from __future__ import annotations
@@ -125,14 +126,16 @@ def _database(session: Session) -> Path:
 
 
 def _new_name(folder: Path, database: str, kind: str, moment: datetime) -> Path:
+    """A new file name; the second backup in one second (an import right after another) is number 2, and so on,
+    numbered after every one of that second there ever was, so a number freed by thinning is not given again
+    (the numbers order the backups of one second)."""
     stamp = "{db}-{infix}{stamp}".format(db=database, infix=_INFIX[kind], stamp=moment.strftime(STAMP))
-    target = folder / (stamp + ".db")
-    number = 2
-    while target.exists() or target.with_name(target.name + ".partial").exists():
-        # two backups in one second (an import right after another) both stay
-        target = folder / "{stamp}-{n}.db".format(stamp=stamp, n=number)
-        number += 1
-    return target
+    taken = [1 if name in (stamp + ".db", stamp + ".db.partial") else int(name[len(stamp) + 1:].split(".")[0])
+             for name in os.listdir(folder) if name == stamp + ".db" or name == stamp + ".db.partial"
+             or re.fullmatch(re.escape(stamp) + r"-\d+\.db(\.partial)?", name)]
+    if not taken:
+        return folder / (stamp + ".db")
+    return folder / "{stamp}-{n}.db".format(stamp=stamp, n=max(taken) + 1)
 
 
 # --- which backups to keep -----------------------------------------------------------------------------------------
@@ -180,12 +183,11 @@ def prune_backups(database: str | Path, *, now: datetime | None = None,
     """Delete the program's own backups of the database file ``database`` that ``to_keep`` does not keep.
 
     Never deleted: backups made by hand, files of any other name, the newest backup of each
-    kind, copies made before an import, a restore or an update in the last 7 days, and the
-    files in ``protect`` (a backup being restored). Returns what was deleted.
+    kind, today's first backup before an import, and the files in ``protect`` (a backup being
+    restored). Returns what was deleted.
     """
     now = now or datetime.now()
     folder = backup_dir(database)
-    recent = now - timedelta(days=DAYS)
     protected = set()
     for path in protect:
         try:
@@ -196,9 +198,12 @@ def prune_backups(database: str | Path, *, now: datetime | None = None,
     keep = to_keep([(b.path.name, b.when) for b in items], now.date())
     newest_of_kind = set()
     for item in items:  # newest first
-        if item.kind not in newest_of_kind or (item.kind != AUTOMATIC and item.when >= recent):
+        if item.kind not in newest_of_kind:
             newest_of_kind.add(item.kind)
             keep.add(item.path.name)
+    todays_imports = [b for b in items if b.kind == BEFORE_IMPORT and b.when.date() == now.date()]
+    if todays_imports:
+        keep.add(todays_imports[-1].path.name)  # the day as it was before its first import
     deleted = []
     for item in items:
         if item.path.name in keep or item.path.resolve() in protected:
