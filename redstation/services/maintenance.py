@@ -126,13 +126,12 @@ def _database(session: Session) -> Path:
 
 
 def _new_name(folder: Path, database: str, kind: str, moment: datetime) -> Path:
-    """A new file name; the second backup in one second (an import right after another) is number 2, and so on,
-    numbered after every one of that second there ever was, so a number freed by thinning is not given again
+    """A new file name; the second backup in one second (an import right after another) is number 2, and so on:
+    one more than the highest of that second in the folder, so a number freed by thinning is not given again
     (the numbers order the backups of one second)."""
     stamp = "{db}-{infix}{stamp}".format(db=database, infix=_INFIX[kind], stamp=moment.strftime(STAMP))
-    taken = [1 if name in (stamp + ".db", stamp + ".db.partial") else int(name[len(stamp) + 1:].split(".")[0])
-             for name in os.listdir(folder) if name == stamp + ".db" or name == stamp + ".db.partial"
-             or re.fullmatch(re.escape(stamp) + r"-\d+\.db(\.partial)?", name)]
+    same_second = re.compile(re.escape(stamp) + r"(?:-(\d+))?\.db(?:\.partial)?")
+    taken = [int(m[1] or 1) for m in map(same_second.fullmatch, os.listdir(folder)) if m]
     if not taken:
         return folder / (stamp + ".db")
     return folder / "{stamp}-{n}.db".format(stamp=stamp, n=max(taken) + 1)

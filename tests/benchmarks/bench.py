@@ -65,6 +65,17 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
+def write_with_openpyxl(sheets: dict[str, list], out: Path) -> None:
+    """The baseline of writing workbooks: the same cells with openpyxl's write-only mode."""
+    from openpyxl import Workbook
+    target = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        ws = target.create_sheet(name)
+        for values in rows:
+            ws.append(values)
+    target.save(out)
+
+
 def row(name: str, seconds: float, baseline_name: str, baseline: float, extra: str = "") -> None:
     print("{name:<34} {s:8.2f} s   {bname:<40} {b:8.2f} s   ratio {r:5.1f}x  {extra}".format(
         name=name, s=seconds, bname=baseline_name, b=baseline, r=seconds / baseline if baseline else float("inf"), extra=extra))
@@ -425,7 +436,6 @@ def _in_process(code: str, *args: str) -> dict:
 
 def bench_ledger(folder: Path) -> None:
     import python_calamine
-    from openpyxl import Workbook
     from redstation.excel.ledger_export import export_ledger
 
     ledger = folder / "ledger.xlsx"
@@ -452,14 +462,6 @@ def bench_ledger(folder: Path) -> None:
     sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
     cells = sum(len(rows) * len(rows[0]) for rows in sheets.values() if rows)
 
-    def openpyxl_write_only():
-        target = Workbook(write_only=True)
-        for name, rows in sheets.items():
-            ws = target.create_sheet(name)
-            for values in rows:
-                ws.append(values)
-        target.save(folder / "openpyxl.xlsx")
-
     def xlsxwriter_constant_memory():
         import xlsxwriter
         target = xlsxwriter.Workbook(str(folder / "xlsxwriter.xlsx"), {"constant_memory": True})
@@ -469,7 +471,7 @@ def bench_ledger(folder: Path) -> None:
                 ws.write_row(n, 0, values)
         target.close()
 
-    baseline, _ = timed(openpyxl_write_only)
+    baseline, _ = timed(lambda: write_with_openpyxl(sheets, folder / "openpyxl.xlsx"))
     row("export-ledger ({r:,} residents)".format(r=counts["residents"]), seconds, "openpyxl write-only, the same cells",
         baseline, "({c:,} cells, {r:,.0f} rows/s)".format(
             c=cells, r=(counts["households"] + counts["residents"] + counts["key_residents"]) / seconds))
@@ -620,7 +622,6 @@ def restationed(source: Path, station_db: Path, out: Path, number: int) -> None:
 
 
 def bench_sync(folder: Path) -> None:
-    from openpyxl import Workbook
     import python_calamine
     from redstation.services import station
 
@@ -645,15 +646,7 @@ def bench_sync(folder: Path) -> None:
     sheets = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
     cells = sum(len(r) for rows in sheets.values() for r in rows)
 
-    def openpyxl_write_only():
-        target = Workbook(write_only=True)
-        for name, rows in sheets.items():
-            ws = target.create_sheet(name)
-            for values in rows:
-                ws.append(values)
-        target.save(folder / "openpyxl-bundle.xlsx")
-
-    baseline, _ = timed(openpyxl_write_only)
+    baseline, _ = timed(lambda: write_with_openpyxl(sheets, folder / "openpyxl-bundle.xlsx"))
     del sheets, book
     row("export-bundle (full, {r:,} records)".format(r=exported["rows"]), exported["seconds"],
         "openpyxl write-only, the same cells", baseline, "({c:,} cells, {mb:.1f} MB file, peak {m:.0f} MB)".format(
